@@ -1,0 +1,48 @@
+# Paddock — build, run, test.
+GO        ?= go
+BIN       := bin/paddock
+K8S_CACHE := $(CURDIR)/.cache/k8s
+TOOLS     := $(CURDIR)/.cache/tools
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/paddockhq/paddock/internal/version.Version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+export PADDOCK_K8S_BIN ?= $(K8S_CACHE)/bin
+
+.PHONY: all build run test test-go lint bench toolchain staticcheck clean
+
+all: build
+
+## build: compile the single paddock binary into bin/
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/paddock
+
+## run: start the server on the embedded default (SQLite in ./paddock-data)
+run: build
+	./$(BIN) server --data-dir ./paddock-data
+
+## test: lint, make sure the Kubernetes toolchain is built, run every test
+test: lint toolchain test-go
+
+test-go:
+	$(GO) test -count=1 -timeout 30m ./...
+
+## lint: gofmt, go vet, staticcheck
+lint: staticcheck
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+
+staticcheck:
+	@test -x $(TOOLS)/staticcheck || GOBIN=$(TOOLS) GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## bench: run the benchmarks recorded in docs/benchmarks.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/auth/ ./internal/store/sqlstore/ ./internal/api/ | tee .cache/bench.txt
+
+## toolchain: build etcd, kube-apiserver, kcm, scheduler, kubectl, kwok into .cache/k8s/bin
+toolchain:
+	cd hack/k8s-toolchain && GOFLAGS= $(GO) run . -out $(K8S_CACHE)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/paddockhq/paddock/internal/api/auditlog"
+	"github.com/paddockhq/paddock/internal/api/identity"
+	"github.com/paddockhq/paddock/internal/api/rest"
+	"github.com/paddockhq/paddock/internal/api/tokens"
+	"github.com/paddockhq/paddock/internal/api/users"
+	"github.com/paddockhq/paddock/internal/audit"
+	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+// Deps are what the API needs from the wiring point.
+type Deps struct {
+	Store      store.Store
+	Auth       *auth.Service
+	Metrics    *httpx.Metrics
+	CAPEM      []byte
+	Version    string
+	DefaultTTL time.Duration
+	MaxTTL     time.Duration
+	Now        func() time.Time
+}
+
+// Server is the assembled HTTP surface.
+type Server struct {
+	deps   Deps
+	routes []rest.Route
+	doc    []byte
+}
+
+// New assembles the API.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{deps: d}
+	s.routes = append(s.routes, s.systemRoutes()...)
+	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store}).Routes()...)
+	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)
+	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
+	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
+	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
+	return s
+}
+
+// Routes returns every route served (for the OpenAPI test).
+func (s *Server) Routes() []rest.Route { return s.routes }
+
+// Handler returns the full middleware chain over the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	rest.Mount(mux, s.routes)
+	mux.Handle("/", httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NotFound("no route for %s %s", r.Method, r.URL.Path)
+	}))
+	return httpx.Chain(mux,
+		httpx.Observe(s.deps.Metrics),
+		httpx.SecurityHeaders,
+		audit.Middleware(s.deps.Store, "/v1/", s.deps.Now),
+		authenticate(s.deps.Auth),
+	)
+}
+
+func (s *Server) systemRoutes() []rest.Route {
+	text := func(body string) httpx.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, err := w.Write([]byte(body))
+			return err
+		}
+	}
+	return []rest.Route{
+		{Method: "GET", Path: "/healthz", Tag: "system", Summary: "Liveness: the process serves HTTP", Handler: text("ok\n")},
+		{Method: "GET", Path: "/readyz", Tag: "system", Summary: "Readiness: the store answers", Handler: s.readyz},
+		{Method: "GET", Path: "/metrics", Tag: "system", Summary: "Prometheus metrics", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			s.deps.Metrics.Handler().ServeHTTP(w, r)
+			return nil
+		}},
+		{Method: "GET", Path: "/cacerts", Tag: "system", Summary: "PEM of the CA that signs this server's certificate", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Content-Type", "application/x-pem-file")
+			_, err := w.Write(s.deps.CAPEM)
+			return err
+		}},
+		{Method: "GET", Path: "/v1/openapi.json", Tag: "system", Summary: "This OpenAPI document", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Content-Type", "application/json")
+			_, err := w.Write(s.doc)
+			return err
+		}},
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.Store.Ping(ctx); err != nil {
+		return httpx.Errorf(http.StatusServiceUnavailable, "not_ready", "store unavailable: %v", err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paddockhq/paddock/internal/api"
+	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/store/sqlstore"
+)
+
+const adminPassword = "admin-password-1"
+
+// clock is a settable time source shared by the auth service and the API.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a real API over a real SQLite store behind a real TLS listener.
+type env struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store *sqlstore.Store
+	auth  *auth.Service
+	clock *clock
+	api   *api.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	key, err := secrets.LoadOrCreateKeyFile(filepath.Join(dir, "key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := secrets.New(key)
+	st, err := sqlstore.Open(ctx, filepath.Join(dir, "paddock.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{t: time.Now().UTC()}
+	if _, err := auth.Bootstrap(ctx, st, adminPassword, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour})
+	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
+		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now})
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, store: st, auth: svc, clock: c, api: a}
+}
+
+// client returns a client with a cookie jar, dialling from source (a
+// loopback address such as 127.0.0.2) when given.
+func (e *env) client(source string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	tr := e.srv.Client().Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: tr.TLSClientConfig.RootCAs}
+	if source != "" {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
+		tr.DialContext = d.DialContext
+	}
+	return &http.Client{Jar: jar, Transport: tr}
+}
+
+type resp struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r resp) JSON() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+func (r resp) Code() string { s, _ := r.JSON()["error"].(string); return s }
+
+// req sends method path with an optional bearer token and body (a string
+// is sent raw, anything else as JSON).
+func (e *env) req(c *http.Client, method, path, token string, body any, hdr ...string) resp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, _ := json.Marshal(b)
+		rd = bytes.NewReader(data)
+	}
+	r, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	if c == nil {
+		c = e.srv.Client()
+	}
+	res, err := c.Do(r)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return resp{Status: res.StatusCode, Header: res.Header, Body: data}
+}
+
+func (e *env) must(r resp, status int) resp {
+	e.t.Helper()
+	if r.Status != status {
+		e.t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// login returns a session token for username.
+func (e *env) login(username, password string) string {
+	e.t.Helper()
+	r := e.must(e.req(nil, "POST", "/v1/auth/login", "", map[string]string{"username": username, "password": password}), 200)
+	tok, _ := r.JSON()["token"].(string)
+	return tok
+}
+
+func (e *env) admin() string { return e.login("admin", adminPassword) }
+
+// createUser creates a user (as admin) and returns their id.
+func (e *env) createUser(adminTok, username, password string, admin bool) string {
+	e.t.Helper()
+	r := e.must(e.req(nil, "POST", "/v1/users", adminTok, map[string]any{"username": username, "password": password, "admin": admin}), 201)
+	return r.JSON()["id"].(string)
+}

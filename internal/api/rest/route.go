@@ -1,0 +1,130 @@
+package rest
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/paddockhq/paddock/internal/audit"
+	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+// Access is who may call a route.
+type Access int
+
+const (
+	// Public routes need no credentials.
+	Public Access = iota
+	// Authenticated routes need any valid token.
+	Authenticated
+	// Admin routes need an admin.
+	Admin
+)
+
+// Param documents a query parameter.
+type Param struct {
+	Name        string
+	Description string
+	Type        string // "string", "integer", "boolean"
+}
+
+// Route is one API operation.
+type Route struct {
+	Method string
+	Path   string // ServeMux pattern path, e.g. /v1/users/{id}
+	// Audit names the action in the audit log (e.g. "user.create"); the
+	// handler may refine the target with audit.Annotate.
+	Audit   string
+	Summary string
+	Tag     string
+	Access  Access
+	// DuringPasswordChange lets a user who must still change a generated
+	// password call the route.
+	DuringPasswordChange bool
+	Request              any // zero value of the JSON body type, nil for none
+	Response             any // zero value of the JSON response type, nil for none
+	Status               int // success status; 0 means 200
+	Query                []Param
+	Handler              httpx.HandlerFunc
+}
+
+// SuccessStatus is the documented success status.
+func (rt Route) SuccessStatus() int {
+	if rt.Status == 0 {
+		return http.StatusOK
+	}
+	return rt.Status
+}
+
+// Mount registers routes on mux, each behind the access guard.
+func Mount(mux *http.ServeMux, routes []Route) {
+	for _, rt := range routes {
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt))
+	}
+}
+
+func guard(rt Route) http.Handler {
+	return httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		httpx.InfoFrom(r.Context()).Route = rt.Method + " " + rt.Path
+		if rt.Audit != "" {
+			audit.Annotate(r.Context(), rt.Audit, r.PathValue("id"))
+		}
+		if rt.Access != Public {
+			p := auth.PrincipalFrom(r.Context())
+			if p == nil {
+				return httpx.Unauthorized("authentication required: send a bearer token or sign in")
+			}
+			if p.User.MustChangePassword && !rt.DuringPasswordChange {
+				return httpx.Errorf(http.StatusForbidden, "password_change_required",
+					"the generated password must be changed first: POST /v1/me/password {\"current\",\"new\"}")
+			}
+			if rt.Access == Admin && !p.User.Admin {
+				return httpx.Forbidden("this operation needs an administrator")
+			}
+		}
+		return rt.Handler(w, r)
+	})
+}
+
+// PageParams documents the pagination query parameters.
+var PageParams = []Param{
+	{Name: "limit", Type: "integer", Description: "page size (default 100, max 500)"},
+	{Name: "after", Type: "string", Description: "cursor from the previous page's next field"},
+}
+
+// ParsePage reads ?limit= and ?after=.
+func ParsePage(r *http.Request) (store.Page, error) {
+	q := r.URL.Query()
+	p := store.Page{After: q.Get("after")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			return p, httpx.BadRequest("limit must be an integer from 1 to %d", store.MaxLimit)
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+// List is the envelope of every list response.
+type List[T any] struct {
+	Items []T `json:"items"`
+	// Next is the cursor for the following page; empty on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// StoreError maps store sentinels to API errors; what names the object.
+func StoreError(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errorsIs(err, store.ErrNotFound):
+		return httpx.NotFound("%s not found", what)
+	case errorsIs(err, store.ErrConflict):
+		return httpx.Conflict("%s already exists", what)
+	case errorsIs(err, store.ErrBadCursor):
+		return httpx.BadRequest("the after cursor is malformed; use the next value of a previous page")
+	}
+	return err
+}

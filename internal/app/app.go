@@ -1,0 +1,169 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/paddockhq/paddock/internal/api"
+	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/config"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/pki"
+	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/store/sqlstore"
+	"github.com/paddockhq/paddock/internal/version"
+)
+
+// App is a running Paddock server.
+type App struct {
+	cfg    config.Server
+	log    *slog.Logger
+	store  *sqlstore.Store
+	bundle *pki.Bundle
+	srv    *http.Server
+	url    string
+	served chan error
+	stop   context.CancelFunc
+}
+
+// Start opens everything and begins serving; it returns once the listener
+// is accepting. Banner (the URL and how to sign in) goes to out.
+func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writer) (a *App, err error) {
+	began := time.Now()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+	key, err := secrets.LoadOrCreateKeyFile(cfg.KeyFile())
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := secrets.New(key)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlstore.Open(ctx, cfg.DatabaseDSN(), sealer)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", config.RedactDSN(cfg.DatabaseDSN()), err)
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
+	extURL := cfg.ExternalURLFor(ln.Addr().String())
+	bundle, err := tlsBundle(cfg, extURL)
+	if err != nil {
+		return nil, err
+	}
+	svc := auth.NewService(st, auth.Options{SessionTTL: cfg.SessionTTL, Logger: log})
+	generated, err := auth.Bootstrap(ctx, st, cfg.BootstrapPassword, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
+	}
+	metrics := httpx.NewMetrics()
+	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, Version: version.Version,
+		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL})
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop}
+	a.srv = &http.Server{
+		Handler:           apiSrv.Handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{bundle.Cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return runCtx },
+	}
+	go func() { a.served <- a.srv.Serve(tls.NewListener(ln, a.srv.TLSConfig)) }()
+	go a.collectGarbage(runCtx)
+	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
+		"version", version.String(), "startup", time.Since(began).Round(time.Millisecond))
+	banner(out, extURL, cfg, generated)
+	return a, nil
+}
+
+func tlsBundle(cfg config.Server, extURL string) (*pki.Bundle, error) {
+	if cfg.TLSCert != "" {
+		return pki.LoadFiles(cfg.TLSCert, cfg.TLSKey)
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	if u, err := url.Parse(extURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	if h, _, err := net.SplitHostPort(cfg.Listen); err == nil && h != "" && net.ParseIP(h) != nil && !net.ParseIP(h).IsUnspecified() {
+		hosts = append(hosts, h)
+	}
+	return pki.Ensure(filepath.Join(cfg.DataDir, "tls"), hosts, time.Now())
+}
+
+func banner(out io.Writer, extURL string, cfg config.Server, generated string) {
+	fmt.Fprintf(out, "\nPaddock is running at %s\n", extURL)
+	fmt.Fprintf(out, "  CA certificate:  curl -sk %s/cacerts > paddock-ca.pem\n", extURL)
+	switch {
+	case generated != "":
+		fmt.Fprintf(out, "  Sign in as admin with the generated password (shown once, must be changed at first login):\n\n      %s\n\n", generated)
+	case cfg.BootstrapPassword != "":
+		fmt.Fprintf(out, "  Sign in as admin with the password from PADDOCK_BOOTSTRAP_PASSWORD.\n")
+	}
+	fmt.Fprintf(out, "  curl --cacert paddock-ca.pem %s/v1/auth/login -d '{\"username\":\"admin\",\"password\":\"...\"}'\n\n", extURL)
+}
+
+// collectGarbage deletes expired tokens periodically.
+func (a *App) collectGarbage(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.store.DeleteExpiredTokens(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("deleting expired tokens failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("deleted expired tokens", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// URL is the external URL.
+func (a *App) URL() string { return a.url }
+
+// CAPEM is the CA clients should trust.
+func (a *App) CAPEM() []byte { return a.bundle.CAPEM }
+
+// Done reports the serve loop's end (an error other than a clean shutdown).
+func (a *App) Done() <-chan error { return a.served }
+
+// Shutdown stops accepting, lets in-flight requests finish until ctx ends,
+// then closes the store.
+func (a *App) Shutdown(ctx context.Context) error {
+	err := a.srv.Shutdown(ctx)
+	a.stop()
+	return errors.Join(err, a.store.Close())
+}

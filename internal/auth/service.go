@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+// Errors returned by the service; the API maps them to statuses.
+var (
+	ErrBadCredentials = errors.New("invalid username or password")
+	ErrInvalidToken   = errors.New("invalid, expired or revoked token")
+)
+
+// LockedError says a login was refused without checking the password.
+type LockedError struct{ RetryAfter time.Duration }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("too many failed logins; try again in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Options configure the service.
+type Options struct {
+	SessionTTL time.Duration
+	// TouchEvery bounds how often a token's last-used time is written.
+	TouchEvery time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Service authenticates people and tokens against the store.
+type Service struct {
+	store    store.Store
+	opts     Options
+	users    *Limiter // per username
+	sources  *Limiter // per source address
+	touching sync.Map // token id -> struct{}: a touch is in flight
+}
+
+// NewService returns a service over st.
+func NewService(st store.Store, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.TouchEvery == 0 {
+		opts.TouchEvery = time.Minute
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Service{store: st, opts: opts, users: NewLimiter(5), sources: NewLimiter(20)}
+}
+
+// Login checks a local username and password and issues a session token.
+// Lockouts are checked first and cost no hashing; an unknown user costs the
+// same hashing as a known one.
+func (s *Service) Login(ctx context.Context, username, password, source string) (string, *model.User, *model.Token, error) {
+	now := s.opts.Now()
+	userKey := "user:" + strings.ToLower(username)
+	if d := max(s.users.Locked(userKey, now), s.sources.Locked("src:"+source, now)); d > 0 {
+		return "", nil, nil, &LockedError{RetryAfter: d}
+	}
+	u, err := s.store.GetUserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", nil, nil, err
+	}
+	hash := dummyHash
+	if u != nil && u.PasswordHash != "" && u.Provider == model.LocalProvider {
+		hash = u.PasswordHash
+	}
+	ok, verr := VerifyPassword(password, hash)
+	if verr != nil {
+		s.opts.Logger.ErrorContext(ctx, "stored password hash is malformed", "user", username)
+	}
+	if !ok || u == nil || u.PasswordHash == "" || u.Disabled {
+		s.users.Fail(userKey, now)
+		s.sources.Fail("src:"+source, now)
+		return "", u, nil, ErrBadCredentials
+	}
+	s.users.Reset(userKey)
+	secret, tok, err := s.issue(ctx, u.ID, model.TokenSession, "login session", s.opts.SessionTTL)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return secret, u, tok, nil
+}
+
+// IssueToken creates a token of kind for the user with the given TTL.
+func (s *Service) IssueToken(ctx context.Context, userID string, kind model.TokenKind, description string, ttl time.Duration) (string, *model.Token, error) {
+	return s.issue(ctx, userID, kind, description, ttl)
+}
+
+func (s *Service) issue(ctx context.Context, userID string, kind model.TokenKind, description string, ttl time.Duration) (string, *model.Token, error) {
+	secret, hash := NewTokenSecret()
+	now := s.opts.Now().UTC()
+	tok := &model.Token{
+		ID: uuid.NewString(), UserID: userID, Kind: kind, Description: description,
+		Hash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}
+	if err := s.store.CreateToken(ctx, tok); err != nil {
+		return "", nil, err
+	}
+	return secret, tok, nil
+}
+
+// Authenticate resolves a bearer token to its principal. Malformed tokens
+// are refused before touching the store.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
+	if !wellFormed(secret) {
+		return nil, ErrInvalidToken
+	}
+	now := s.opts.Now()
+	tok, u, err := s.store.Authenticate(ctx, HashToken(secret), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(tok.LastUsedAt) >= s.opts.TouchEvery {
+		s.touch(tok.ID, now)
+	}
+	return &Principal{User: u, Token: tok}, nil
+}
+
+// touch records a token's use off the request path, at most one write in
+// flight per token.
+func (s *Service) touch(id string, now time.Time) {
+	if _, busy := s.touching.LoadOrStore(id, struct{}{}); busy {
+		return
+	}
+	go func() {
+		defer s.touching.Delete(id)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.store.TouchToken(ctx, id, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.opts.Logger.Warn("recording token use failed", "token", id, "err", err)
+		}
+	}()
+}
+
+// ChangePassword verifies current and sets a new password, clearing the
+// must-change flag.
+func (s *Service) ChangePassword(ctx context.Context, userID, current, next string) error {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	ok, _ := VerifyPassword(current, firstNonEmpty(u.PasswordHash, dummyHash))
+	if !ok || u.PasswordHash == "" {
+		return ErrBadCredentials
+	}
+	if err := CheckPasswordPolicy(u.Username, next); err != nil {
+		return &PolicyError{Err: err}
+	}
+	if current == next {
+		return &PolicyError{Err: errors.New("new password must differ from the current one")}
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.UpdateUser(ctx, userID, func(u *model.User) error {
+		u.PasswordHash = hash
+		u.MustChangePassword = false
+		u.UpdatedAt = s.opts.Now().UTC()
+		return nil
+	})
+	return err
+}
+
+// PolicyError is a password that breaks the password policy.
+type PolicyError struct{ Err error }
+
+func (e *PolicyError) Error() string { return e.Err.Error() }
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,180 @@
+// Package config owns Paddock's typed server configuration: defaults, the
+// command-line flags and their PADDOCK_* environment variables, and
+// validation with clear errors.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Server is the configuration of `paddock server`.
+type Server struct {
+	Listen            string
+	DataDir           string
+	Database          string // "" means SQLite at <DataDir>/paddock.db
+	ExternalURL       string // "" means derived from Listen
+	TLSCert           string
+	TLSKey            string
+	EncryptionKeyFile string // "" means <DataDir>/encryption.key
+	LogLevel          string
+	LogFormat         string
+	TokenDefaultTTL   time.Duration
+	TokenMaxTTL       time.Duration
+	SessionTTL        time.Duration
+	// BootstrapPassword comes from PADDOCK_BOOTSTRAP_PASSWORD only (never a
+	// flag: flags show up in process listings).
+	BootstrapPassword string
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Server {
+	return Server{
+		Listen:          ":8443",
+		DataDir:         "./paddock-data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		TokenDefaultTTL: 30 * 24 * time.Hour,
+		TokenMaxTTL:     365 * 24 * time.Hour,
+		SessionTTL:      12 * time.Hour,
+	}
+}
+
+// BindFlags registers the server flags on fs, writing into c.
+func (c *Server) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address to serve HTTPS on [PADDOCK_LISTEN]")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the SQLite database, certificates and keys [PADDOCK_DATA_DIR]")
+	fs.StringVar(&c.Database, "database", c.Database, "postgres://... DSN; empty means SQLite in the data dir [PADDOCK_DATABASE]")
+	fs.StringVar(&c.ExternalURL, "external-url", c.ExternalURL, "URL agents and kubeconfigs use to reach this server [PADDOCK_EXTERNAL_URL]")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM serving certificate; empty means a generated one [PADDOCK_TLS_CERT]")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM key of --tls-cert [PADDOCK_TLS_KEY]")
+	fs.StringVar(&c.EncryptionKeyFile, "encryption-key-file", c.EncryptionKeyFile, "key for secrets at rest; empty means <data-dir>/encryption.key [PADDOCK_ENCRYPTION_KEY_FILE]")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error [PADDOCK_LOG_LEVEL]")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json [PADDOCK_LOG_FORMAT]")
+	fs.DurationVar(&c.TokenDefaultTTL, "token-default-ttl", c.TokenDefaultTTL, "lifetime of API tokens created without a TTL [PADDOCK_TOKEN_DEFAULT_TTL]")
+	fs.DurationVar(&c.TokenMaxTTL, "token-max-ttl", c.TokenMaxTTL, "longest lifetime an API token may ask for [PADDOCK_TOKEN_MAX_TTL]")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "lifetime of a login session [PADDOCK_SESSION_TTL]")
+}
+
+// EnvName is the environment variable that backs a flag.
+func EnvName(flag string) string {
+	return "PADDOCK_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// ApplyEnv sets every flag not given on the command line from its PADDOCK_*
+// variable, so flags win over the environment, which wins over defaults.
+func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			return
+		}
+		if v, ok := lookup(EnvName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", EnvName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// LoadSecretsFromEnv reads settings that are never flags.
+func (c *Server) LoadSecretsFromEnv() {
+	c.BootstrapPassword = os.Getenv("PADDOCK_BOOTSTRAP_PASSWORD")
+}
+
+// Validate checks the configuration and fills derived defaults.
+func (c *Server) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("--listen %q: %v", c.Listen, err))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.Database != "" && !IsPostgres(c.Database) {
+		errs = append(errs, fmt.Errorf("--database must be a postgres:// or postgresql:// URL (SQLite needs no setting)"))
+	}
+	if c.ExternalURL != "" {
+		u, err := url.Parse(c.ExternalURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("--external-url %q must look like https://host[:port]", c.ExternalURL))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: use text or json", c.LogFormat))
+	}
+	if c.TokenDefaultTTL <= 0 || c.TokenMaxTTL <= 0 || c.SessionTTL <= 0 {
+		errs = append(errs, errors.New("token and session TTLs must be positive"))
+	} else if c.TokenDefaultTTL > c.TokenMaxTTL {
+		errs = append(errs, fmt.Errorf("--token-default-ttl %s exceeds --token-max-ttl %s", c.TokenDefaultTTL, c.TokenMaxTTL))
+	}
+	return errors.Join(errs...)
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// DatabaseDSN is the DSN the store opens.
+func (c *Server) DatabaseDSN() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return filepath.Join(c.DataDir, "paddock.db")
+}
+
+// KeyFile is where the encryption key lives.
+func (c *Server) KeyFile() string {
+	if c.EncryptionKeyFile != "" {
+		return c.EncryptionKeyFile
+	}
+	return filepath.Join(c.DataDir, "encryption.key")
+}
+
+// ExternalURLFor returns the configured external URL, or one derived from
+// the address actually listened on (an unspecified host becomes localhost).
+func (c *Server) ExternalURLFor(listenAddr string) string {
+	if c.ExternalURL != "" {
+		return strings.TrimSuffix(c.ExternalURL, "/")
+	}
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "https://" + listenAddr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
+
+// RedactDSN hides the password of a database URL, for logs.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

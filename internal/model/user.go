@@ -1,0 +1,27 @@
+package model
+
+import "time"
+
+// LocalProvider names the built-in username/password identity provider.
+const LocalProvider = "local"
+
+// User is a person (or automation account) known to Paddock.
+type User struct {
+	ID          string
+	Username    string
+	DisplayName string
+	// Provider is the identity provider that vouches for the user ("local" for
+	// accounts with a Paddock password).
+	Provider string
+	// PasswordHash is an encoded argon2id hash; empty for users without a
+	// local password. It never leaves the server.
+	PasswordHash string
+	Admin        bool
+	Disabled     bool
+	// MustChangePassword is set for generated bootstrap passwords: until the
+	// user picks their own, their tokens only reach /v1/me and the password
+	// change call.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
