@@ -48,6 +48,8 @@ var (
 	ErrTampered = errors.New("secrets: sealed value failed authentication (tampered or wrong associated data)")
 )
 
+var errNoKey = errors.New("secrets: Sealer has no key (use secrets.New)")
+
 // Sealer encrypts and authenticates values with one AES-256-GCM key. It is
 // safe for concurrent use.
 type Sealer struct {
@@ -82,6 +84,9 @@ func (s *Sealer) KeyID() string { return hex.EncodeToString(s.keyID[:]) }
 // Seal encrypts plaintext and binds it to associatedData, which is
 // authenticated but not stored: Open must be given the same bytes.
 func (s *Sealer) Seal(plaintext, associatedData []byte) ([]byte, error) {
+	if s == nil || s.aead == nil {
+		return nil, errNoKey
+	}
 	out := make([]byte, headerSize, headerSize+len(plaintext)+tagSize)
 	out[0] = version1
 	copy(out[1:1+keyIDSize], s.keyID[:])
@@ -95,6 +100,9 @@ func (s *Sealer) Seal(plaintext, associatedData []byte) ([]byte, error) {
 // Open authenticates and decrypts a value made by Seal with the same key and
 // associated data. It never returns partial or unauthenticated plaintext.
 func (s *Sealer) Open(ciphertext, associatedData []byte) ([]byte, error) {
+	if s == nil || s.aead == nil {
+		return nil, errNoKey
+	}
 	if len(ciphertext) < 1 {
 		return nil, fmt.Errorf("%w: empty", ErrMalformed)
 	}

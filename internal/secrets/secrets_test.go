@@ -132,3 +132,16 @@ func TestKeyID(t *testing.T) {
 		t.Fatalf("a Sealer from the same key cannot open: %q, %v", got, err)
 	}
 }
+
+func TestZeroSealerErrs(t *testing.T) {
+	var zero Sealer
+	var nilSealer *Sealer
+	for _, s := range []*Sealer{&zero, nilSealer} {
+		if _, err := s.Seal([]byte("x"), nil); err == nil {
+			t.Error("Seal with no key succeeded")
+		}
+		if _, err := s.Open(make([]byte, 64), nil); err == nil {
+			t.Error("Open with no key succeeded")
+		}
+	}
+}

@@ -18,7 +18,8 @@ var (
 )
 
 // Store is Paddock's persistent state. Every method is safe for concurrent
-// use, and every write is durable when the method returns nil.
+// use, and every write is durable when the method returns nil. Times are
+// kept to microsecond precision and returned in UTC.
 type Store interface {
 	Users
 	Tokens
@@ -57,9 +58,11 @@ type Users interface {
 	ListUsers(ctx context.Context, query string, p Page) (users []model.User, next string, err error)
 	// UpdateUser reads the user, applies fn and writes the result in one
 	// transaction; fn's error aborts it. If the result is Disabled, every
-	// token of the user is deleted in the same transaction.
+	// token of the user is deleted in the same transaction. fn must not
+	// change the ID, nor call the store (it runs inside the transaction).
 	UpdateUser(ctx context.Context, id string, fn func(*model.User) error) (*model.User, error)
-	// DeleteUser removes the user and every token of theirs.
+	// DeleteUser removes the user and every token of theirs (ErrNotFound
+	// when there is no such user).
 	DeleteUser(ctx context.Context, id string) error
 	CountUsers(ctx context.Context) (int, error)
 }
@@ -77,7 +80,9 @@ type Tokens interface {
 	// kinds), newest first.
 	ListTokens(ctx context.Context, userID string, kind model.TokenKind, now time.Time) ([]model.Token, error)
 	// TouchToken records a use; it never moves LastUsedAt backwards.
+	// ErrNotFound when there is no such token.
 	TouchToken(ctx context.Context, id string, at time.Time) error
+	// DeleteToken is ErrNotFound when there is no such token.
 	DeleteToken(ctx context.Context, id string) error
 	DeleteUserTokens(ctx context.Context, userID string) (int, error)
 	// DeleteExpiredTokens removes tokens that expired before now.
@@ -108,5 +113,6 @@ type Secrets interface {
 	// GetSecret is ErrNotFound when absent; a value that fails to decrypt
 	// (wrong key, tampered row) is an error, never garbage.
 	GetSecret(ctx context.Context, name string) ([]byte, error)
+	// DeleteSecret is ErrNotFound when absent.
 	DeleteSecret(ctx context.Context, name string) error
 }

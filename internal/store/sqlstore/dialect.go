@@ -55,6 +55,9 @@ func sqlitePath(dsn string) (string, error) {
 		}
 	}
 	switch {
+	case !prefixed && strings.Contains(dsn, "://"):
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return "", fmt.Errorf("sqlstore: unsupported database URL scheme %q (want postgres://, postgresql://, sqlite:// or a file path)", scheme)
 	case path == "":
 		return "", fmt.Errorf("sqlstore: sqlite dsn %q names no file", dsn)
 	case prefixed && strings.ContainsAny(path, "?#"):

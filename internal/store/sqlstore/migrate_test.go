@@ -162,7 +162,7 @@ func TestSQLiteDSNForms(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "sqlite://", "file:", ":memory:", "file::memory:", "file:x.db?mode=ro",
-		"sqlite://x.db?_pragma=foo", "file://relative/x.db"} {
+		"sqlite://x.db?_pragma=foo", "file://relative/x.db", "mysql://u:p@h/db", "http://x"} {
 		if got, err := sqlitePath(bad); err == nil {
 			t.Errorf("sqlitePath(%q) = %q, want an error", bad, got)
 		}

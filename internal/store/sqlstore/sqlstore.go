@@ -59,7 +59,8 @@ var _ store.Store = (*Store)(nil)
 // date. A dsn beginning "postgres://" or "postgresql://" is a PostgreSQL
 // connection URL (pgx syntax: any extra query parameter, such as
 // search_path, is sent as a run-time parameter). Anything else is the path
-// of a SQLite database file, optionally prefixed "sqlite://" or "file:",
+// of a SQLite database file, optionally prefixed "sqlite://", "file:" or
+// "file://" (URI parameters are refused: Paddock sets its own pragmas),
 // which is created (mode 0600) with its directory (0700) when missing.
 //
 // sealer encrypts secret values; it is required.
