@@ -39,7 +39,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a real API over a real SQLite store behind a real TLS listener.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *sqlstore.Store
 	auth  *auth.Service
@@ -47,7 +47,7 @@ type env struct {
 	api   *api.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
