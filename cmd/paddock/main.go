@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -61,6 +62,7 @@ func serverCmd() *cobra.Command {
 				return err
 			}
 			log := app.NewLogger(os.Stderr, cfg.LogLevel, cfg.LogFormat)
+			slog.SetDefault(log) // request and audit logs use the default logger
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			a, err := app.Start(ctx, cfg, log, cmd.OutOrStdout())

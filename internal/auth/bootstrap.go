@@ -17,10 +17,17 @@ const BootstrapAdmin = "admin"
 // operator-chosen password (from the environment) the account is ready;
 // otherwise a generated password is returned, to be printed once, and must
 // be changed at first login. It returns "" when nothing was created.
+//
+// While the bootstrap admin still holds a generated password nobody has
+// changed, every start issues a fresh one (or the chosen one), so a lost
+// banner or a crash before it was printed never locks the operator out.
 func Bootstrap(ctx context.Context, st store.Store, chosen string, now time.Time) (generated string, err error) {
 	n, err := st.CountUsers(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return "", err
+	}
+	if n > 0 {
+		return reissueUnclaimed(ctx, st, chosen, now)
 	}
 	password := chosen
 	if password == "" {
@@ -46,4 +53,35 @@ func Bootstrap(ctx context.Context, st store.Store, chosen string, now time.Time
 		return "", err
 	}
 	return generated, nil
+}
+
+// reissueUnclaimed replaces the bootstrap admin's password while it is still
+// an unchanged generated one, revoking any session made with the old one.
+func reissueUnclaimed(ctx context.Context, st store.Store, chosen string, now time.Time) (string, error) {
+	u, err := st.GetUserByUsername(ctx, BootstrapAdmin)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil || !u.MustChangePassword || u.Provider != model.LocalProvider {
+		return "", err
+	}
+	password, generated := chosen, ""
+	if password == "" {
+		password = GeneratePassword()
+		generated = password
+	} else if err := CheckPasswordPolicy(BootstrapAdmin, chosen); err != nil {
+		return "", errors.New("PADDOCK_BOOTSTRAP_PASSWORD: " + err.Error())
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.UpdateUser(ctx, u.ID, func(u *model.User) error {
+		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, generated != "", now.UTC()
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	_, err = st.DeleteUserTokens(ctx, u.ID)
+	return generated, err
 }

@@ -31,7 +31,7 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 
 func TestPasswordPolicy(t *testing.T) {
 	for pw, ok := range map[string]bool{
-		"short": false, "exactly12chr": true, "alice-account": true, "Alice-Account": false,
+		"short": false, "exactly12chr": true, "alice-account": false, "Alice-Account": false, "not-alice-account": true,
 		strings.Repeat("x", 257): false, "\xff\xfe invalid utf8": false,
 	} {
 		if err := CheckPasswordPolicy("alice-account", pw); (err == nil) != ok {

@@ -75,6 +75,7 @@ func TestKillLosesNoAcknowledgedWrite(t *testing.T) {
 		maxRequests = 2000
 		maxBurst    = 10 * time.Second
 		killAfter   = 1500 * time.Millisecond
+		minAcked    = 20
 	)
 	eachBackend(t, func(t *testing.T, database string) {
 		s := start(t, options{database: database, env: bootstrapEnv})
@@ -110,7 +111,12 @@ func TestKillLosesNoAcknowledgedWrite(t *testing.T) {
 				}
 			})
 		}
-		time.Sleep(killAfter)
+		// Kill after killAfter, once a few creations are acknowledged (a
+		// busy machine hashes passwords slowly), while requests are in flight.
+		burstStart := time.Now()
+		for time.Since(burstStart) < killAfter || (ackedCount(&mu, &acked) < minAcked && time.Since(burstStart) < maxBurst/2) {
+			time.Sleep(20 * time.Millisecond)
+		}
 		killing.Store(true)
 		s.kill()
 		cancel()
@@ -149,4 +155,10 @@ func TestKillLosesNoAcknowledgedWrite(t *testing.T) {
 			checkSQLiteIntegrity(t, s.opts.dataDir)
 		}
 	})
+}
+
+func ackedCount(mu *sync.Mutex, acked *[]string) int {
+	mu.Lock()
+	defer mu.Unlock()
+	return len(*acked)
 }
