@@ -11,6 +11,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +56,7 @@ func targets() []target {
 
 func main() {
 	out := flag.String("out", "", "cache folder; binaries go to OUT/bin (required)")
+	shared := flag.String("shared", defaultShared(), "machine-wide cache reused across checkouts (\"\" to disable)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "k8s-toolchain: -out is required")
@@ -73,9 +75,12 @@ func main() {
 	}
 	start := time.Now()
 	for _, t := range targets() {
-		if err := build(src, bin, t); err != nil {
-			fail(err)
+		if err := fromShared(*shared, bin, t); err != nil {
+			if err := build(src, bin, t); err != nil {
+				fail(err)
+			}
 		}
+		toShared(*shared, bin, t)
 	}
 	if err := writeStages(src, bin); err != nil {
 		fail(err)
@@ -83,23 +88,93 @@ func main() {
 	fmt.Printf("k8s-toolchain: ready in %s (%s)\n", bin, time.Since(start).Round(time.Second))
 }
 
+// defaultShared is a per-user cache, so a fresh clone on a machine that has
+// built the toolchain before (CI on a developer's machine) links it in
+// seconds instead of rebuilding.
+func defaultShared() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "paddock", "k8s-toolchain")
+}
+
+func stampOK(dir string, t target) bool {
+	have, err := os.ReadFile(filepath.Join(dir, t.name+".version"))
+	if err != nil || strings.TrimSpace(string(have)) != t.version {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, t.name))
+	return err == nil
+}
+
+// fromShared links (or copies) a cached binary of the right version into
+// bin when bin lacks it.
+func fromShared(shared, bin string, t target) error {
+	if stampOK(bin, t) {
+		fmt.Printf("k8s-toolchain: %-24s %s cached\n", t.name, t.version)
+		return nil
+	}
+	if shared == "" || !stampOK(shared, t) {
+		return os.ErrNotExist
+	}
+	if err := place(filepath.Join(shared, t.name), filepath.Join(bin, t.name)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(bin, t.name+".version"), []byte(t.version+"\n"), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("k8s-toolchain: %-24s %s from %s\n", t.name, t.version, shared)
+	return nil
+}
+
+// toShared stores a fresh build in the shared cache; failure only costs a
+// later rebuild.
+func toShared(shared, bin string, t target) {
+	if shared == "" || stampOK(shared, t) || os.MkdirAll(shared, 0o755) != nil {
+		return
+	}
+	if place(filepath.Join(bin, t.name), filepath.Join(shared, t.name)) == nil {
+		_ = os.WriteFile(filepath.Join(shared, t.name+".version"), []byte(t.version+"\n"), 0o644)
+	}
+}
+
+// place hard-links src to dst, copying when linking is impossible; the
+// result appears atomically.
+func place(src, dst string) error {
+	tmp := dst + ".tmp"
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		in, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, dst)
+}
+
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "k8s-toolchain:", err)
 	os.Exit(1)
 }
 
-// build compiles one target unless an up-to-date copy is already cached. The
-// binary is written under a temporary name and renamed, so an interrupted
+// build compiles one target. The binary is written under a temporary name and renamed, so an interrupted
 // build never leaves a truncated executable that a later run would trust.
 func build(src, bin string, t target) error {
 	dst := filepath.Join(bin, t.name)
 	stamp := dst + ".version"
-	if have, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(have)) == t.version {
-		if _, err := os.Stat(dst); err == nil {
-			fmt.Printf("k8s-toolchain: %-24s %s cached\n", t.name, t.version)
-			return nil
-		}
-	}
 	fmt.Printf("k8s-toolchain: %-24s %s building...\n", t.name, t.version)
 	began := time.Now()
 	tmp := dst + ".tmp"
