@@ -21,7 +21,7 @@ const BootstrapAdmin = "admin"
 // While the bootstrap admin still holds a generated password nobody has
 // changed, every start issues a fresh one (or the chosen one), so a lost
 // banner or a crash before it was printed never locks the operator out.
-func Bootstrap(ctx context.Context, st store.Store, chosen string, now time.Time) (generated string, err error) {
+func Bootstrap(ctx context.Context, st store.Store, chosen string, now time.Time) (string, error) {
 	n, err := st.CountUsers(ctx)
 	if err != nil {
 		return "", err
@@ -29,14 +29,7 @@ func Bootstrap(ctx context.Context, st store.Store, chosen string, now time.Time
 	if n > 0 {
 		return reissueUnclaimed(ctx, st, chosen, now)
 	}
-	password := chosen
-	if password == "" {
-		password = GeneratePassword()
-		generated = password
-	} else if err := CheckPasswordPolicy(BootstrapAdmin, chosen); err != nil {
-		return "", errors.New("PADDOCK_BOOTSTRAP_PASSWORD: " + err.Error())
-	}
-	hash, err := HashPassword(password)
+	hash, generated, err := bootstrapHash(chosen)
 	if err != nil {
 		return "", err
 	}
@@ -65,14 +58,7 @@ func reissueUnclaimed(ctx context.Context, st store.Store, chosen string, now ti
 	if err != nil || !u.MustChangePassword || u.Provider != model.LocalProvider {
 		return "", err
 	}
-	password, generated := chosen, ""
-	if password == "" {
-		password = GeneratePassword()
-		generated = password
-	} else if err := CheckPasswordPolicy(BootstrapAdmin, chosen); err != nil {
-		return "", errors.New("PADDOCK_BOOTSTRAP_PASSWORD: " + err.Error())
-	}
-	hash, err := HashPassword(password)
+	hash, generated, err := bootstrapHash(chosen)
 	if err != nil {
 		return "", err
 	}
@@ -84,4 +70,18 @@ func reissueUnclaimed(ctx context.Context, st store.Store, chosen string, now ti
 	}
 	_, err = st.DeleteUserTokens(ctx, u.ID)
 	return generated, err
+}
+
+// bootstrapHash hashes the operator's chosen password, or a generated one
+// that it also returns (to be printed once).
+func bootstrapHash(chosen string) (hash, generated string, err error) {
+	password := chosen
+	if password == "" {
+		password = GeneratePassword()
+		generated = password
+	} else if err := CheckPasswordPolicy(BootstrapAdmin, chosen); err != nil {
+		return "", "", errors.New("PADDOCK_BOOTSTRAP_PASSWORD: " + err.Error())
+	}
+	hash, err = HashPassword(password)
+	return hash, generated, err
 }
