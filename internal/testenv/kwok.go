@@ -31,7 +31,7 @@ const PortForwardBanner = "paddock-testenv port-forward"
 // the kwok nodes and waits until pods can run: every node Ready without
 // NoSchedule taints, and the "default" ServiceAccount present.
 func (c *Cluster) startNodes(ctx context.Context) error {
-	kcmCfg, err := c.componentKubeconfig("kube-controller-manager", "system:kube-controller-manager")
+	kcmCfg, err := c.componentKubeconfig("kube-controller-manager", "system:kube-controller-manager", "system:masters")
 	if err != nil {
 		return err
 	}
@@ -107,12 +107,30 @@ func (c *Cluster) startNodes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.poll(ctx, `the "default" ServiceAccount (created by the controller-manager)`, func(ctx context.Context) (bool, error) {
+	err = c.poll(ctx, `the "default" ServiceAccount (created by the controller-manager)`, func(ctx context.Context) (bool, error) {
 		_, err := c.client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
 		return err == nil, err
+	})
+	if err != nil {
+		return err
+	}
+	// kwok serves logs/exec/port-forward on the kubelet port and exits if it
+	// cannot bind it; make sure it got that far.
+	healthz := "http://127.0.0.1:" + kubelet + "/healthz"
+	return c.poll(ctx, "kwok's kubelet server at "+healthz, func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, healthz, nil)
+		if err != nil {
+			return false, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, fmt.Errorf("%s: %s", healthz, resp.Status)
 	})
 }
 

@@ -58,8 +58,8 @@ func TestFullCluster(t *testing.T) {
 		pods = waitRunning(t, c.Client(), "app=web", 3)
 		t.Logf("3 pods Running %s after creating the Deployment", time.Since(began).Round(time.Millisecond))
 		for _, p := range pods {
-			if !slices.Contains(c.Nodes(), p.Spec.NodeName) {
-				t.Errorf("pod %s runs on %q, not a kwok node %v", p.Name, p.Spec.NodeName, c.Nodes())
+			if !slices.Contains(c.NodeNames(), p.Spec.NodeName) {
+				t.Errorf("pod %s runs on %q, not a kwok node %v", p.Name, p.Spec.NodeName, c.NodeNames())
 			}
 			if p.Status.PodIP == "" {
 				t.Errorf("pod %s has no IP", p.Name)
