@@ -23,6 +23,7 @@ var (
 type Store interface {
 	Users
 	Tokens
+	Clusters
 	Audit
 	Secrets
 	// Ping checks that the backend answers.
@@ -115,4 +116,22 @@ type Secrets interface {
 	GetSecret(ctx context.Context, name string) ([]byte, error)
 	// DeleteSecret is ErrNotFound when absent.
 	DeleteSecret(ctx context.Context, name string) error
+}
+
+// Clusters persists the cluster registry. Credentials of direct clusters
+// are kept with the Secrets methods, never in the cluster row.
+type Clusters interface {
+	// CreateCluster inserts c; a duplicate name (case-insensitive) is
+	// ErrConflict.
+	CreateCluster(ctx context.Context, c *model.Cluster) error
+	GetCluster(ctx context.Context, id string) (*model.Cluster, error)
+	// GetClusterByCredential finds the cluster whose registration hash or
+	// agent hash equals hash (ErrNotFound when none).
+	GetClusterByCredential(ctx context.Context, hash string) (*model.Cluster, error)
+	// ListClusters orders by name; a non-empty query keeps clusters whose
+	// name contains it (case-insensitive, literal).
+	ListClusters(ctx context.Context, query string, p Page) (clusters []model.Cluster, next string, err error)
+	// UpdateCluster is a transactional read-modify-write like UpdateUser.
+	UpdateCluster(ctx context.Context, id string, fn func(*model.Cluster) error) (*model.Cluster, error)
+	DeleteCluster(ctx context.Context, id string) error
 }

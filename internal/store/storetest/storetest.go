@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit/Pagination", testAuditPagination},
 		{"Cursors/Bad", testBadCursors},
 		{"Secrets/RoundTrip", testSecrets},
+		{"Clusters/CRUD", testClusterCRUD},
+		{"Clusters/List", testClusterList},
 		{"Injection/Verbatim", testInjection},
 		{"Concurrency/CreateUsers", testConcurrentCreateUsers},
 		{"Concurrency/DuplicateUsername", testConcurrentDuplicateUsername},
