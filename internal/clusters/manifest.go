@@ -110,4 +110,6 @@ func Manifest(o ManifestOptions) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func tm(apiVersion, kind string) metav1.TypeMeta { return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind} }
+func tm(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
