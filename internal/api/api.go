@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paddockhq/paddock/internal/api/auditlog"
+	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/api/identity"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/api/tokens"
@@ -23,10 +24,14 @@ type Deps struct {
 	Auth       *auth.Service
 	Metrics    *httpx.Metrics
 	CAPEM      []byte
+	CAChecksum string
 	Version    string
-	DefaultTTL time.Duration
-	MaxTTL     time.Duration
-	Now        func() time.Time
+	// ExternalURL is how agents and kubeconfigs reach this server.
+	ExternalURL string
+	AgentImage  string
+	DefaultTTL  time.Duration
+	MaxTTL      time.Duration
+	Now         func() time.Time
 }
 
 // Server is the assembled HTTP surface.
@@ -47,6 +52,8 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
+	s.routes = append(s.routes, (&clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum,
+		AgentImage: d.AgentImage, Now: d.Now}).Routes()...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
 }

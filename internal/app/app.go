@@ -83,7 +83,8 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
 	}
 	metrics := httpx.NewMetrics()
-	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, Version: version.Version,
+	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
+		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage,
 		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop}

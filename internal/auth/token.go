@@ -12,17 +12,34 @@ import (
 // to recognise and scan for.
 const TokenPrefix = "pdk_"
 
-// tokenLen is the length of a token string: the prefix and 256 random bits.
-var tokenLen = len(TokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
+// Prefixes of the cluster credentials: the one-time registration token in
+// an import manifest, and the agent credential it is exchanged for.
+const (
+	RegistrationPrefix = "pdr_"
+	AgentPrefix        = "pda_"
+)
 
-// NewTokenSecret returns a fresh random token and the hash to store.
-func NewTokenSecret() (secret, hash string) {
+// NewTokenSecret returns a fresh random user token and the hash to store.
+func NewTokenSecret() (secret, hash string) { return NewSecret(TokenPrefix) }
+
+// NewSecret returns prefix + 256 random bits (base64url) and its hash.
+func NewSecret(prefix string) (secret, hash string) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand failed: " + err.Error())
 	}
-	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
 	return secret, HashToken(secret)
+}
+
+// WellFormedSecret reports whether s has the prefix and length of a secret
+// made by NewSecret(prefix).
+func WellFormedSecret(prefix, s string) bool {
+	if len(s) != len(prefix)+base64.RawURLEncoding.EncodedLen(32) || !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s[len(prefix):])
+	return err == nil
 }
 
 // HashToken is the stored form of a token: hex SHA-256. A fast hash is right
@@ -34,10 +51,4 @@ func HashToken(secret string) string {
 
 // wellFormed rejects strings that cannot be a Paddock token without
 // touching the store.
-func wellFormed(secret string) bool {
-	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenPrefix) {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(secret[len(TokenPrefix):])
-	return err == nil
-}
+func wellFormed(secret string) bool { return WellFormedSecret(TokenPrefix, secret) }

@@ -30,6 +30,7 @@ type Server struct {
 	TokenDefaultTTL   time.Duration
 	TokenMaxTTL       time.Duration
 	SessionTTL        time.Duration
+	AgentImage        string
 	// BootstrapPassword comes from PADDOCK_BOOTSTRAP_PASSWORD only (never a
 	// flag: flags show up in process listings).
 	BootstrapPassword string
@@ -45,6 +46,7 @@ func Defaults() Server {
 		TokenDefaultTTL: 30 * 24 * time.Hour,
 		TokenMaxTTL:     365 * 24 * time.Hour,
 		SessionTTL:      12 * time.Hour,
+		AgentImage:      "paddockhq/paddock:latest",
 	}
 }
 
@@ -62,6 +64,7 @@ func (c *Server) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.TokenDefaultTTL, "token-default-ttl", c.TokenDefaultTTL, "lifetime of API tokens created without a TTL [PADDOCK_TOKEN_DEFAULT_TTL]")
 	fs.DurationVar(&c.TokenMaxTTL, "token-max-ttl", c.TokenMaxTTL, "longest lifetime an API token may ask for [PADDOCK_TOKEN_MAX_TTL]")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "lifetime of a login session [PADDOCK_SESSION_TTL]")
+	fs.StringVar(&c.AgentImage, "agent-image", c.AgentImage, "container image of the agent in import manifests [PADDOCK_AGENT_IMAGE]")
 }
 
 // EnvName is the environment variable that backs a flag.

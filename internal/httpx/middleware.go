@@ -100,11 +100,15 @@ func Observe(m *Metrics) func(http.Handler) http.Handler {
 				if route == "" {
 					route = "unmatched"
 				}
+				path := r.URL.Path
+				if info.SecretPath {
+					path = "[redacted]"
+				}
 				elapsed := time.Since(start)
 				m.observe(route, r.Method, rec.Status, elapsed)
 				slog.LogAttrs(ctx, levelFor(rec.Status), "request",
 					slog.String("id", info.ID), slog.String("method", r.Method),
-					slog.String("route", route), slog.String("path", r.URL.Path),
+					slog.String("route", route), slog.String("path", path),
 					slog.Int("status", rec.Status), slog.Int64("bytes", rec.Bytes),
 					slog.Duration("duration", elapsed), slog.String("remote", ClientIP(r)),
 					slog.String("actor", info.Actor), slog.String("error", info.ErrorCode))

@@ -20,6 +20,8 @@ type Info struct {
 	Actor     string
 	ActorID   string
 	ErrorCode string
+	// SecretPath keeps the URL path out of logs (it carries a credential).
+	SecretPath bool
 }
 
 // InfoFrom returns the request's Info, or a throwaway one outside the chain.

@@ -1,0 +1,209 @@
+// Package clusters owns the cluster registry API: register a cluster for an
+// agent (returning its one-time registration token and import command) or
+// directly with a kubeconfig, list, read, change and delete clusters, and
+// serve the import manifest an agent's registration token unlocks.
+package clusters
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/paddockhq/paddock/internal/api/rest"
+	"github.com/paddockhq/paddock/internal/audit"
+	"github.com/paddockhq/paddock/internal/auth"
+	kc "github.com/paddockhq/paddock/internal/clusters"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+// API serves the cluster routes.
+type API struct {
+	Store       store.Store
+	ExternalURL string
+	CAChecksum  string
+	AgentImage  string
+	Now         func() time.Time
+}
+
+// Cluster is the public view of a cluster: never a credential.
+type Cluster struct {
+	ID                string            `json:"id"`
+	Name              string            `json:"name"`
+	Description       string            `json:"description"`
+	Labels            map[string]string `json:"labels"`
+	State             string            `json:"state"`
+	StateReason       string            `json:"stateReason,omitempty"`
+	ConnectedVia      string            `json:"connectedVia"`
+	KubernetesVersion string            `json:"kubernetesVersion"`
+	NodeCount         int               `json:"nodeCount"`
+	Capacity          map[string]string `json:"capacity"`
+	LastSeen          *time.Time        `json:"lastSeen,omitempty"`
+	CreatedAt         time.Time         `json:"createdAt"`
+	UpdatedAt         time.Time         `json:"updatedAt"`
+}
+
+// Registration tells the user how to connect an agent cluster.
+type Registration struct {
+	Token       string `json:"token"`
+	ManifestURL string `json:"manifestURL"`
+	Command     string `json:"command"`
+}
+
+// Created is the answer to a registration.
+type Created struct {
+	Cluster
+	Registration *Registration `json:"registration,omitempty"`
+}
+
+// CreateRequest registers a cluster; with Kubeconfig it is direct.
+type CreateRequest struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Kubeconfig  string            `json:"kubeconfig,omitempty"`
+}
+
+// PatchRequest changes the fields present.
+type PatchRequest struct {
+	Name        *string            `json:"name,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Labels      *map[string]string `json:"labels,omitempty"`
+}
+
+// Routes lists the cluster routes.
+func (a *API) Routes() []rest.Route {
+	return []rest.Route{
+		{Method: "GET", Path: "/v1/clusters", Tag: "clusters", Access: rest.Admin, Summary: "List clusters, ordered by name",
+			Query:    append([]rest.Param{{Name: "q", Type: "string", Description: "substring of the name"}}, rest.PageParams...),
+			Response: rest.List[Cluster]{}, Handler: a.list},
+		{Method: "POST", Path: "/v1/clusters", Audit: "cluster.create", Tag: "clusters", Access: rest.Admin,
+			Summary: "Register a cluster: for an agent (returns the import command) or, with a kubeconfig, directly",
+			Request: CreateRequest{}, Response: Created{}, Status: http.StatusCreated, Handler: a.create},
+		{Method: "GET", Path: "/v1/clusters/{id}", Tag: "clusters", Access: rest.Admin, Summary: "Read a cluster",
+			Response: Cluster{}, Handler: a.get},
+		{Method: "PATCH", Path: "/v1/clusters/{id}", Audit: "cluster.update", Tag: "clusters", Access: rest.Admin, Summary: "Rename, describe or relabel a cluster",
+			Request: PatchRequest{}, Response: Cluster{}, Handler: a.patch},
+		{Method: "DELETE", Path: "/v1/clusters/{id}", Audit: "cluster.delete", Tag: "clusters", Access: rest.Admin,
+			Summary: "Delete a cluster; its agent credential and stored kubeconfig stop working at once",
+			Status:  http.StatusNoContent, Handler: a.delete},
+		{Method: "GET", Path: "/v1/import/{file}", Tag: "clusters", Access: rest.Public,
+			Summary: "The import manifest for a registration token ({token}.yaml); unknown or used tokens are 404", Handler: a.manifest},
+	}
+}
+
+// View converts a model cluster.
+func View(c *model.Cluster) Cluster {
+	v := Cluster{ID: c.ID, Name: c.Name, Description: c.Description, Labels: c.Labels, State: string(c.State),
+		StateReason: c.StateReason, ConnectedVia: c.ConnectedVia, KubernetesVersion: c.KubernetesVersion,
+		NodeCount: c.NodeCount, Capacity: c.Capacity, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if !c.LastSeen.IsZero() {
+		ls := c.LastSeen
+		v.LastSeen = &ls
+	}
+	if v.Labels == nil {
+		v.Labels = map[string]string{}
+	}
+	if v.Capacity == nil {
+		v.Capacity = map[string]string{}
+	}
+	return v
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	labelRE = regexp.MustCompile(`^([a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?)?$`)
+)
+
+func checkFields(name string, description *string, labels map[string]string) error {
+	if !nameRE.MatchString(name) {
+		return httpx.Invalid("name %q must be a DNS label: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit", name)
+	}
+	if description != nil && len(*description) > 1024 {
+		return httpx.Invalid("description must be at most 1024 bytes")
+	}
+	if len(labels) > 64 {
+		return httpx.Invalid("at most 64 labels")
+	}
+	for k, v := range labels {
+		if k == "" || len(k) > 63 || !labelRE.MatchString(k) || !labelRE.MatchString(v) {
+			return httpx.Invalid("label %q=%q must be Kubernetes-style (up to 63 characters of letters, digits, '-', '_', '.')", k, v)
+		}
+	}
+	return nil
+}
+
+func (a *API) create(w http.ResponseWriter, r *http.Request) error {
+	var req CreateRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	audit.Annotate(r.Context(), "cluster.create", req.Name)
+	if err := checkFields(req.Name, &req.Description, req.Labels); err != nil {
+		return err
+	}
+	now := a.Now().UTC()
+	c := &model.Cluster{ID: uuid.NewString(), Name: req.Name, Description: req.Description, Labels: req.Labels,
+		State: model.ClusterPending, ConnectedVia: model.ConnectAgent, CreatedBy: auth.PrincipalFrom(r.Context()).User.ID,
+		CreatedAt: now, UpdatedAt: now}
+	if req.Kubeconfig != "" {
+		return a.createDirect(w, r, c, []byte(req.Kubeconfig))
+	}
+	secret, hash := auth.NewSecret(auth.RegistrationPrefix)
+	c.RegistrationHash = hash
+	if err := a.Store.CreateCluster(r.Context(), c); err != nil {
+		return conflict(err, c.Name)
+	}
+	manifestURL := a.ExternalURL + "/v1/import/" + secret + ".yaml"
+	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c), Registration: &Registration{
+		Token: secret, ManifestURL: manifestURL,
+		Command: "curl -sfL --cacert paddock-ca.pem " + manifestURL + " | kubectl apply -f -   # or: kubectl apply -f " + manifestURL,
+	}})
+	return nil
+}
+
+// createDirect validates and probes the kubeconfig before anything is
+// stored, then stores the sealed credential before the cluster row, so a
+// failure never leaves a cluster without its credential.
+func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c *model.Cluster, kubeconfig []byte) error {
+	cfg, err := kc.ParseKubeconfig(kubeconfig)
+	if err != nil {
+		return kubeconfigErr(err)
+	}
+	facts, err := kc.Probe(r.Context(), cfg)
+	if err != nil {
+		return kubeconfigErr(err)
+	}
+	c.ConnectedVia, c.State, c.LastSeen = model.ConnectDirect, model.ClusterActive, a.Now().UTC()
+	c.KubernetesVersion, c.NodeCount, c.Capacity = facts.KubernetesVersion, facts.NodeCount, facts.Capacity
+	if err := a.Store.PutSecret(r.Context(), KubeconfigSecret(c.ID), kubeconfig); err != nil {
+		return err
+	}
+	if err := a.Store.CreateCluster(r.Context(), c); err != nil {
+		_ = a.Store.DeleteSecret(r.Context(), KubeconfigSecret(c.ID))
+		return conflict(err, c.Name)
+	}
+	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c)})
+	return nil
+}
+
+// KubeconfigSecret names the stored credential of a direct cluster.
+func KubeconfigSecret(clusterID string) string { return "cluster/" + clusterID + "/kubeconfig" }
+
+func kubeconfigErr(err error) error {
+	var kerr *kc.KubeconfigError
+	if errors.As(err, &kerr) {
+		return httpx.Invalid("kubeconfig: %s", kerr.Message)
+	}
+	return err
+}
+
+func conflict(err error, name string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return httpx.Conflict("a cluster named %q already exists", name)
+	}
+	return rest.StoreError(err, "cluster")
+}

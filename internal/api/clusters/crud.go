@@ -1,0 +1,121 @@
+package clusters
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/paddockhq/paddock/internal/api/rest"
+	"github.com/paddockhq/paddock/internal/audit"
+	"github.com/paddockhq/paddock/internal/auth"
+	kc "github.com/paddockhq/paddock/internal/clusters"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+func (a *API) list(w http.ResponseWriter, r *http.Request) error {
+	page, err := rest.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query().Get("q")
+	if len(q) > 256 {
+		return httpx.BadRequest("q must be at most 256 bytes")
+	}
+	cs, next, err := a.Store.ListClusters(r.Context(), q, page)
+	if err != nil {
+		return rest.StoreError(err, "cluster")
+	}
+	out := rest.List[Cluster]{Items: make([]Cluster, 0, len(cs)), Next: next}
+	for i := range cs {
+		out.Items = append(out.Items, View(&cs[i]))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.Store.GetCluster(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return rest.StoreError(err, "cluster")
+	}
+	httpx.WriteJSON(w, http.StatusOK, View(c))
+	return nil
+}
+
+func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
+	var req PatchRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	c, err := a.Store.UpdateCluster(r.Context(), r.PathValue("id"), func(c *model.Cluster) error {
+		if req.Name != nil {
+			c.Name = *req.Name
+		}
+		if req.Description != nil {
+			c.Description = *req.Description
+		}
+		if req.Labels != nil {
+			c.Labels = *req.Labels
+		}
+		if err := checkFields(c.Name, &c.Description, c.Labels); err != nil {
+			return err
+		}
+		c.UpdatedAt = a.Now().UTC()
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return httpx.Conflict("a cluster with that name already exists")
+		}
+		return rest.StoreError(err, "cluster")
+	}
+	audit.Annotate(r.Context(), "cluster.update", c.Name)
+	httpx.WriteJSON(w, http.StatusOK, View(c))
+	return nil
+}
+
+func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	c, err := a.Store.GetCluster(r.Context(), id)
+	if err != nil {
+		return rest.StoreError(err, "cluster")
+	}
+	audit.Annotate(r.Context(), "cluster.delete", c.Name)
+	if err := a.Store.DeleteCluster(r.Context(), id); err != nil {
+		return rest.StoreError(err, "cluster")
+	}
+	if err := a.Store.DeleteSecret(r.Context(), KubeconfigSecret(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// manifest serves the import YAML for an unused registration token. The
+// token is the only secret; the path is kept out of the logs.
+func (a *API) manifest(w http.ResponseWriter, r *http.Request) error {
+	httpx.InfoFrom(r.Context()).SecretPath = true
+	token, ok := strings.CutSuffix(r.PathValue("file"), ".yaml")
+	notFound := httpx.NotFound("no pending registration for this token (unknown, or already used)")
+	if !ok || !auth.WellFormedSecret(auth.RegistrationPrefix, token) {
+		return notFound
+	}
+	c, err := a.Store.GetClusterByCredential(r.Context(), auth.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.RegistrationHash != auth.HashToken(token)) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	data, err := kc.Manifest(kc.ManifestOptions{ServerURL: a.ExternalURL, CAChecksum: a.CAChecksum,
+		Token: token, Image: a.AgentImage, ClusterID: c.ID})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(data)
+	return err
+}

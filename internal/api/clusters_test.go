@@ -1,0 +1,115 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/paddockhq/paddock/internal/api/clusters"
+	"github.com/paddockhq/paddock/internal/testenv"
+)
+
+func TestAgentClusterRegistration(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	created := e.must(e.req(nil, "POST", "/v1/clusters", admin, map[string]any{
+		"name": "edge-1", "description": "behind NAT", "labels": map[string]string{"env": "prod"}}), 201).JSON()
+	reg := created["registration"].(map[string]any)
+	token, manifestURL := reg["token"].(string), reg["manifestURL"].(string)
+	if created["state"] != "pending" || created["connectedVia"] != "agent" || !strings.HasPrefix(token, "pdr_") ||
+		!strings.HasSuffix(manifestURL, "/v1/import/"+token+".yaml") || !strings.Contains(reg["command"].(string), "kubectl apply -f") {
+		t.Fatalf("%v", created)
+	}
+	path := manifestURL[strings.Index(manifestURL, "/v1/import/"):]
+	m := e.must(e.req(nil, "GET", path, "", nil), 200)
+	if !strings.Contains(string(m.Body), "kind: Deployment") || !strings.Contains(string(m.Body), token) {
+		t.Fatalf("manifest:\n%s", m.Body)
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Fatal("the registration token reached the logs")
+	}
+	for _, bad := range []string{"/v1/import/garbage.yaml", "/v1/import/" + token, "/v1/import/" + token[:len(token)-1] + "A.yaml",
+		"/v1/import/..%2f..%2fetc%2fpasswd.yaml", "/v1/import/pda_" + token[4:] + ".yaml"} {
+		if r := e.req(nil, "GET", bad, "", nil); r.Status != 404 {
+			t.Errorf("%s: %d", bad, r.Status)
+		}
+	}
+	// Names are DNS labels, unique; labels are Kubernetes-style.
+	for name, body := range map[string]map[string]any{
+		"duplicate":  {"name": "edge-1"},
+		"uppercase":  {"name": "Edge-2"},
+		"sql":        {"name": "x'; DROP TABLE clusters;--"},
+		"bad label":  {"name": "edge-3", "labels": map[string]string{"a b": "c"}},
+		"empty name": {"name": ""},
+	} {
+		r := e.req(nil, "POST", "/v1/clusters", admin, body)
+		if want := map[bool]int{true: 409, false: 422}[name == "duplicate"]; r.Status != want {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	e.createUser(admin, "ivan", "ivans-password", false)
+	ivan := e.login("ivan", "ivans-password")
+	if r := e.req(nil, "POST", "/v1/clusters", ivan, map[string]any{"name": "mine"}); r.Status != 403 {
+		t.Fatalf("non-admin registered a cluster: %d", r.Status)
+	}
+	id := created["id"].(string)
+	up := e.must(e.req(nil, "PATCH", "/v1/clusters/"+id, admin, map[string]any{"name": "edge-one", "labels": map[string]string{}}), 200).JSON()
+	if up["name"] != "edge-one" || len(up["labels"].(map[string]any)) != 0 {
+		t.Fatalf("%v", up)
+	}
+	e.must(e.req(nil, "DELETE", "/v1/clusters/"+id, admin, nil), 204)
+	e.must(e.req(nil, "GET", "/v1/clusters/"+id, admin, nil), 404)
+	if r := e.req(nil, "GET", path, "", nil); r.Status != 404 {
+		t.Fatalf("token of a deleted cluster still unlocks the manifest: %d", r.Status)
+	}
+}
+
+func TestDirectClusterRegistration(t *testing.T) {
+	c := testenv.Start(t, testenv.Options{Full: true, Nodes: 3})
+	e := newEnv(t)
+	admin := e.admin()
+	kubeconfig, err := os.ReadFile(c.Kubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.must(e.req(nil, "POST", "/v1/clusters", admin, map[string]any{"name": "lab", "kubeconfig": string(kubeconfig)}), 201)
+	v := got.JSON()
+	if v["state"] != "active" || v["connectedVia"] != "direct" || v["kubernetesVersion"] != "v1.37.2" || v["nodeCount"] != float64(3) {
+		t.Fatalf("%v", v)
+	}
+	id := v["id"].(string)
+	for _, r := range []resp{got, e.req(nil, "GET", "/v1/clusters/"+id, admin, nil), e.req(nil, "GET", "/v1/clusters", admin, nil)} {
+		if strings.Contains(string(r.Body), c.AdminToken()) || strings.Contains(string(r.Body), "BEGIN") {
+			t.Fatal("a credential left the server")
+		}
+	}
+	stored, err := e.store.GetSecret(context.Background(), clusters.KubeconfigSecret(id))
+	if err != nil || !bytes.Equal(stored, kubeconfig) {
+		t.Fatalf("stored credential: %v", err)
+	}
+	forged := strings.ReplaceAll(string(kubeconfig), c.AdminToken(), "forged")
+	for name, cfg := range map[string]string{
+		"malformed": "apiVersion: v1\nclusters: [", "no context": "apiVersion: v1\nkind: Config\n",
+		"forged": forged,
+	} {
+		r := e.req(nil, "POST", "/v1/clusters", admin, map[string]any{"name": "bad-" + strings.ReplaceAll(name, " ", "-"), "kubeconfig": cfg})
+		if r.Status != 422 || !strings.HasPrefix(r.JSON()["message"].(string), "kubeconfig: ") {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if list := e.must(e.req(nil, "GET", "/v1/clusters", admin, nil), 200).JSON()["items"].([]any); len(list) != 1 {
+		t.Fatalf("a refused registration left a cluster behind: %v", list)
+	}
+	e.must(e.req(nil, "DELETE", "/v1/clusters/"+id, admin, nil), 204)
+	if _, err := e.store.GetSecret(context.Background(), clusters.KubeconfigSecret(id)); err == nil {
+		t.Fatal("the credential outlived its cluster")
+	}
+}
