@@ -15,6 +15,7 @@ import (
 	"github.com/paddockhq/paddock/internal/audit"
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -52,11 +53,16 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
-	s.routes = append(s.routes, (&clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum,
-		AgentImage: d.AgentImage, Now: d.Now}).Routes()...)
+	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now}
+	s.routes = append(s.routes, ca.Routes()...)
+	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: MayUseCluster})...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
 }
+
+// MayUseCluster says whether a principal may reach a cluster at all. Until
+// the access model lands, only Paddock administrators may.
+func MayUseCluster(p *auth.Principal, _ *model.Cluster) bool { return p != nil && p.User.Admin }
 
 // Routes returns every route served (for the OpenAPI test).
 func (s *Server) Routes() []rest.Route { return s.routes }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/testenv"
 )
@@ -111,5 +113,62 @@ func TestDirectClusterRegistration(t *testing.T) {
 	e.must(e.req(nil, "DELETE", "/v1/clusters/"+id, admin, nil), 204)
 	if _, err := e.store.GetSecret(context.Background(), clusters.KubeconfigSecret(id)); err == nil {
 		t.Fatal("the credential outlived its cluster")
+	}
+}
+
+func TestKubeconfigDownload(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	for _, n := range []string{"alpha", "beta"} {
+		e.must(e.req(nil, "POST", "/v1/clusters", admin, map[string]any{"name": n}), 201)
+	}
+	r := e.must(e.req(nil, "GET", "/v1/kubeconfig?ttl=1h", admin, nil), 200)
+	cfg, err := clientcmd.Load(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Contexts) != 2 || cfg.CurrentContext != "paddock-alpha" {
+		t.Fatalf("contexts %v current %q", cfg.Contexts, cfg.CurrentContext)
+	}
+	for _, cl := range cfg.Clusters {
+		if !strings.Contains(cl.Server, "/k8s/clusters/") || len(cl.CertificateAuthorityData) == 0 {
+			t.Fatalf("cluster entry %+v", cl)
+		}
+	}
+	var token string
+	for _, u := range cfg.AuthInfos {
+		token = u.Token
+	}
+	me := e.must(e.req(nil, "GET", "/v1/me", token, nil), 200).JSON()
+	if me["username"] != "admin" {
+		t.Fatal(me)
+	}
+	// The issued token is audited, and revoking it cuts access at once.
+	evs := e.must(e.req(nil, "GET", "/v1/audit?action=kubeconfig.issue", admin, nil), 200).JSON()["items"].([]any)
+	if len(evs) != 1 {
+		t.Fatalf("kubeconfig issue not audited: %v", evs)
+	}
+	toks := e.must(e.req(nil, "GET", "/v1/tokens?kind=api", admin, nil), 200).JSON()["items"].([]any)
+	e.must(e.req(nil, "DELETE", "/v1/tokens/"+toks[0].(map[string]any)["id"].(string), admin, nil), 204)
+	if r := e.req(nil, "GET", "/v1/me", token, nil); r.Status != 401 {
+		t.Fatalf("revoked kubeconfig token works: %d", r.Status)
+	}
+	for _, bad := range []string{"ttl=forever", "ttl=-1h", "ttl=100000h"} {
+		if r := e.req(nil, "GET", "/v1/kubeconfig?"+bad, admin, nil); r.Status != 400 {
+			t.Errorf("%s: %d", bad, r.Status)
+		}
+	}
+	// A user without access gets an empty kubeconfig and 404 for one cluster.
+	e.createUser(admin, "judy", "judys-password", false)
+	judy := e.login("judy", "judys-password")
+	cfg, _ = clientcmd.Load(e.must(e.req(nil, "GET", "/v1/kubeconfig", judy, nil), 200).Body)
+	if len(cfg.Contexts) != 0 {
+		t.Fatalf("judy sees %v", cfg.Contexts)
+	}
+	id := e.must(e.req(nil, "GET", "/v1/clusters", admin, nil), 200).JSON()["items"].([]any)[0].(map[string]any)["id"].(string)
+	e.must(e.req(nil, "GET", "/v1/clusters/"+id+"/kubeconfig", judy, nil), 404)
+	one, _ := clientcmd.Load(e.must(e.req(nil, "GET", "/v1/clusters/"+id+"/kubeconfig", admin, nil), 200).Body)
+	if len(one.Contexts) != 1 {
+		t.Fatalf("one-cluster kubeconfig: %v", one.Contexts)
 	}
 }

@@ -56,8 +56,20 @@ func mutating(method string) bool {
 func Middleware(audit store.Audit, prefix string, now func() time.Time) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !mutating(r.Method) || !strings.HasPrefix(r.URL.Path, prefix) {
+			if !strings.HasPrefix(r.URL.Path, prefix) {
 				next.ServeHTTP(w, r)
+				return
+			}
+			if !mutating(r.Method) {
+				// Reads are recorded only when the handler names an action
+				// (e.g. issuing a kubeconfig with a fresh token).
+				e := &entry{}
+				ctx := context.WithValue(r.Context(), entryKey{}, e)
+				rec := &httpx.StatusRecorder{ResponseWriter: w}
+				next.ServeHTTP(rec, r.WithContext(ctx))
+				if e.action != "" {
+					record(ctx, audit, r, e, rec.Status, nil, now())
+				}
 				return
 			}
 			body, err := io.ReadAll(io.LimitReader(r.Body, httpx.MaxBodyBytes+1))

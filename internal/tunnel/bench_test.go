@@ -41,3 +41,20 @@ func benchGet(b *testing.B, c *http.Client, url string) {
 		}
 	})
 }
+
+// BenchmarkTunnelThroughput: one 8 MiB download per op through the tunnel.
+func BenchmarkTunnelThroughput(b *testing.B) {
+	e := newEnv(b)
+	e.run(e.clientOptions("c1", newAgentHandler("c1")))
+	waitFor(b, "c1 connected", 5*time.Second, func() bool { return e.srv.Connected("c1") })
+	c := e.client("c1")
+	b.SetBytes(8 << 20)
+	for b.Loop() {
+		resp, err := c.Get("http://c1/big?n=8388608")
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

@@ -166,6 +166,13 @@ func (s *Server) Dial(ctx context.Context, peerID string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ctx.Done() == nil {
+		c, err := mux.OpenStream()
+		if err != nil {
+			return nil, dialErr(err)
+		}
+		return c, nil
+	}
 	// OpenStream does not take a context and blocks while 1024 stream opens are
 	// unacknowledged; do not let that outlive ctx.
 	type result struct {
@@ -183,10 +190,7 @@ func (s *Server) Dial(ctx context.Context, peerID string) (net.Conn, error) {
 	}()
 	select {
 	case r := <-ch:
-		if errors.Is(r.err, yamux.ErrSessionShutdown) {
-			return nil, ErrNotConnected
-		}
-		return r.c, r.err
+		return r.c, dialErr(r.err)
 	case <-ctx.Done():
 		go func() {
 			if r := <-ch; r.c != nil {
@@ -195,6 +199,13 @@ func (s *Server) Dial(ctx context.Context, peerID string) (net.Conn, error) {
 		}()
 		return nil, ctx.Err()
 	}
+}
+
+func dialErr(err error) error {
+	if errors.Is(err, yamux.ErrSessionShutdown) || errors.Is(err, yamux.ErrRemoteGoAway) {
+		return ErrNotConnected
+	}
+	return err
 }
 
 // Dialer returns a DialContext function for http.Transport that ignores network
