@@ -55,6 +55,7 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now}
 	s.routes = append(s.routes, ca.Routes()...)
+	s.routes = append(s.routes, ca.AgentRoutes()...)
 	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: MayUseCluster})...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s

@@ -172,3 +172,48 @@ func TestKubeconfigDownload(t *testing.T) {
 		t.Fatalf("one-cluster kubeconfig: %v", one.Contexts)
 	}
 }
+
+func TestAgentRegistrationTokenIsOneTime(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	created := e.must(e.req(nil, "POST", "/v1/clusters", admin, map[string]any{"name": "nat-1"}), 201).JSON()
+	token := created["registration"].(map[string]any)["token"].(string)
+	// Concurrent exchanges: exactly one wins.
+	results := make(chan resp, 4)
+	for i := 0; i < 4; i++ {
+		go func() { results <- e.req(nil, "POST", "/v1/agent/register", "", map[string]string{"token": token}) }()
+	}
+	var agentToken string
+	wins := 0
+	for i := 0; i < 4; i++ {
+		r := <-results
+		switch r.Status {
+		case 200:
+			wins++
+			agentToken = r.JSON()["agentToken"].(string)
+			if r.JSON()["clusterID"] != created["id"] {
+				t.Fatalf("%s", r.Body)
+			}
+		case 401:
+		default:
+			t.Fatalf("unexpected %d %s", r.Status, r.Body)
+		}
+	}
+	if wins != 1 || !strings.HasPrefix(agentToken, "pda_") {
+		t.Fatalf("%d winners", wins)
+	}
+	c, err := clusters.AuthenticateAgent(context.Background(), e.store, agentToken)
+	if err != nil || c.ID != created["id"] {
+		t.Fatalf("agent credential: %v", err)
+	}
+	for _, bad := range []string{token, admin, "garbage", strings.Replace(agentToken, "pda_", "pdr_", 1)} {
+		if _, err := clusters.AuthenticateAgent(context.Background(), e.store, bad); err == nil {
+			t.Errorf("%q authenticated as an agent", bad)
+		}
+	}
+	// The used token no longer unlocks the manifest or a second exchange.
+	e.must(e.req(nil, "GET", "/v1/import/"+token+".yaml", "", nil), 404)
+	e.must(e.req(nil, "POST", "/v1/agent/register", "", map[string]string{"token": token}), 401)
+	// An agent credential is not a user token.
+	e.must(e.req(nil, "GET", "/v1/me", agentToken, nil), 401)
+}

@@ -95,6 +95,9 @@ func responses(rt Route) map[string]any {
 	if len(pathParams(rt.Path)) > 0 {
 		add(http.StatusNotFound)
 	}
+	for _, code := range rt.Errors {
+		add(code)
+	}
 	return out
 }
 

@@ -45,8 +45,11 @@ type Route struct {
 	Request              any // zero value of the JSON body type, nil for none
 	Response             any // zero value of the JSON response type, nil for none
 	Status               int // success status; 0 means 200
-	Query                []Param
-	Handler              httpx.HandlerFunc
+	// Errors documents error statuses beyond those the access level and
+	// request shape imply.
+	Errors  []int
+	Query   []Param
+	Handler httpx.HandlerFunc
 }
 
 // SuccessStatus is the documented success status.
