@@ -30,9 +30,13 @@ type Deps struct {
 	// ExternalURL is how agents and kubeconfigs reach this server.
 	ExternalURL string
 	AgentImage  string
-	DefaultTTL  time.Duration
-	MaxTTL      time.Duration
-	Now         func() time.Time
+	// Tunnel serves agent connections at /v1/connect.
+	Tunnel http.Handler
+	// KubeProxy serves /k8s/clusters/{id}/... (authenticated like /v1).
+	KubeProxy  http.Handler
+	DefaultTTL time.Duration
+	MaxTTL     time.Duration
+	Now        func() time.Time
 }
 
 // Server is the assembled HTTP surface.
@@ -55,7 +59,7 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now}
 	s.routes = append(s.routes, ca.Routes()...)
-	s.routes = append(s.routes, ca.AgentRoutes()...)
+	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
 	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: MayUseCluster})...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
@@ -72,6 +76,9 @@ func (s *Server) Routes() []rest.Route { return s.routes }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	rest.Mount(mux, s.routes)
+	if s.deps.KubeProxy != nil {
+		mux.Handle("/k8s/clusters/", s.deps.KubeProxy)
+	}
 	mux.Handle("/", httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.NotFound("no route for %s %s", r.Method, r.URL.Path)
 	}))

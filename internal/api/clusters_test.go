@@ -10,7 +10,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/paddockhq/paddock/internal/api/clusters"
+	kc "github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/testenv"
 )
 
@@ -93,7 +93,7 @@ func TestDirectClusterRegistration(t *testing.T) {
 			t.Fatal("a credential left the server")
 		}
 	}
-	stored, err := e.store.GetSecret(context.Background(), clusters.KubeconfigSecret(id))
+	stored, err := e.store.GetSecret(context.Background(), kc.KubeconfigSecret(id))
 	if err != nil || !bytes.Equal(stored, kubeconfig) {
 		t.Fatalf("stored credential: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestDirectClusterRegistration(t *testing.T) {
 		t.Fatalf("a refused registration left a cluster behind: %v", list)
 	}
 	e.must(e.req(nil, "DELETE", "/v1/clusters/"+id, admin, nil), 204)
-	if _, err := e.store.GetSecret(context.Background(), clusters.KubeconfigSecret(id)); err == nil {
+	if _, err := e.store.GetSecret(context.Background(), kc.KubeconfigSecret(id)); err == nil {
 		t.Fatal("the credential outlived its cluster")
 	}
 }
@@ -202,12 +202,12 @@ func TestAgentRegistrationTokenIsOneTime(t *testing.T) {
 	if wins != 1 || !strings.HasPrefix(agentToken, "pda_") {
 		t.Fatalf("%d winners", wins)
 	}
-	c, err := clusters.AuthenticateAgent(context.Background(), e.store, agentToken)
+	c, err := kc.AuthenticateAgent(context.Background(), e.store, agentToken)
 	if err != nil || c.ID != created["id"] {
 		t.Fatalf("agent credential: %v", err)
 	}
 	for _, bad := range []string{token, admin, "garbage", strings.Replace(agentToken, "pda_", "pdr_", 1)} {
-		if _, err := clusters.AuthenticateAgent(context.Background(), e.store, bad); err == nil {
+		if _, err := kc.AuthenticateAgent(context.Background(), e.store, bad); err == nil {
 			t.Errorf("%q authenticated as an agent", bad)
 		}
 	}

@@ -17,9 +17,11 @@ import (
 
 	"github.com/paddockhq/paddock/internal/api"
 	"github.com/paddockhq/paddock/internal/auth"
+	kc "github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/secrets"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
+	"github.com/paddockhq/paddock/internal/tunnel"
 )
 
 const adminPassword = "admin-password-1"
@@ -67,7 +69,8 @@ func newEnv(t testing.TB) *env {
 	}
 	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour})
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
-		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now})
+		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now,
+		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})
 	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

@@ -16,11 +16,14 @@ import (
 
 	"github.com/paddockhq/paddock/internal/api"
 	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/config"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/pki"
+	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/secrets"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
+	"github.com/paddockhq/paddock/internal/tunnel"
 	"github.com/paddockhq/paddock/internal/version"
 )
 
@@ -34,6 +37,7 @@ type App struct {
 	url    string
 	served chan error
 	stop   context.CancelFunc
+	tunnel *tunnel.Server
 }
 
 // Start opens everything and begins serving; it returns once the listener
@@ -83,11 +87,17 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
 	}
 	metrics := httpx.NewMetrics()
+	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now}
+	tun := tunnel.NewServer(tunnel.ServerOptions{Authenticate: clusters.AgentAuthenticator(st),
+		OnConnect: health.Connected, OnDisconnect: health.Disconnected, Logger: log})
+	health.Tunnel = tun
+	be := &backends{store: st, tun: tun}
+	kube := proxy.New(proxy.Options{Backend: be.Backend, Authorize: be.Authorize, Logger: log})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
-		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage,
+		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube,
 		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop}
+	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun}
 	a.srv = &http.Server{
 		Handler:           apiSrv.Handler(),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{bundle.Cert}, MinVersion: tls.VersionTLS12},
@@ -99,6 +109,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	}
 	go func() { a.served <- a.srv.Serve(tls.NewListener(ln, a.srv.TLSConfig)) }()
 	go a.collectGarbage(runCtx)
+	go health.Run(runCtx)
 	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
 		"version", version.String(), "startup", time.Since(began).Round(time.Millisecond))
 	banner(out, extURL, cfg, generated)
@@ -166,5 +177,6 @@ func (a *App) Done() <-chan error { return a.served }
 func (a *App) Shutdown(ctx context.Context) error {
 	err := a.srv.Shutdown(ctx)
 	a.stop()
+	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown
 	return errors.Join(err, a.store.Close())
 }

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -86,6 +85,3 @@ func NewBackend(cfg *rest.Config) (*Backend, error) {
 		UpgradeTransport: utilproxy.NewUpgradeRequestRoundTripper(conn, authWrapper),
 	}, nil
 }
-
-// backendFunc is [Options].Backend.
-type backendFunc = func(ctx context.Context, clusterID string) (*Backend, error)

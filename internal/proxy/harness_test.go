@@ -43,13 +43,17 @@ var principals = map[string]*auth.Principal{
 
 // testAuthn stands in for Paddock's authentication middleware: a known
 // bearer token puts its principal in the context; anything else passes on
-// anonymously.
+// anonymously. The session cookie "alice-cookie" is alice in a browser.
 func testAuthn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			if p := principals[tok]; p != nil {
 				r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 			}
+		}
+		if c, err := r.Cookie("paddock_session"); err == nil && c.Value == "alice-cookie" {
+			r = r.WithContext(auth.WithPrincipal(r.Context(),
+				&auth.Principal{User: principals["alice-token"].User, ViaCookie: true}))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -120,6 +120,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	upgrade := httpstream.IsUpgradeRequest(r)
+	if upgrade && pr.ViaCookie && !sameOrigin(r) {
+		// A WebSocket handshake is a GET, so CSRF checks for unsafe methods
+		// do not cover it: refuse a cookie-borne exec opened by another site.
+		writeStatus(w, r, http.StatusForbidden, metav1.StatusReasonForbidden, id,
+			"paddock: cross-origin upgrade with a session cookie refused")
+		return
+	}
 	limit := &bodyLimit{}
 	out := r.Clone(context.WithValue(ctx, bodyLimitKey{}, limit))
 	if !upgrade && p.opts.MaxBodyBytes > 0 && r.Body != nil && r.Body != http.NoBody {
@@ -161,6 +168,12 @@ func splitPath(u *url.URL) (id, rest string, ok bool) {
 		return "", "", false
 	}
 	return id, "/" + rest, true
+}
+
+// sameOrigin reports whether the request's Origin names this server.
+func sameOrigin(r *http.Request) bool {
+	o, err := url.Parse(r.Header.Get("Origin"))
+	return err == nil && o.Host != "" && strings.EqualFold(o.Host, r.Host)
 }
 
 // joinPath appends the escaped kube path rest to base's path and returns the

@@ -125,9 +125,21 @@ func testUpgradeIdentity(t *testing.T, h *harness) {
 		"Impersonate-Group":         {"system:masters"},
 	}
 	path := "/k8s/clusters/" + clusterID + "/api/v1/namespaces/default/pods/" + podName + "/exec?command=id&stdout=true"
+	const denied = `User \"paddock:user:u-alice\" cannot create resource \"pods/exec\"`
 	code, body := h.do(t, h.http1(), "", "POST", path, "alice-token", hdr, nil)
-	if code != http.StatusForbidden || !strings.Contains(string(body), `User \"paddock:user:u-alice\" cannot create resource \"pods/exec\"`) {
+	if code != http.StatusForbidden || !strings.Contains(string(body), denied) {
 		t.Fatalf("exec upgrade as alice: %d %s", code, body)
+	}
+
+	// With the session cookie, only the UI's own origin may open upgrades.
+	hdr["Cookie"] = []string{"paddock_session=alice-cookie"}
+	hdr["Origin"] = []string{"https://evil.example"}
+	code, body = h.do(t, h.http1(), "", "GET", path, "", hdr, nil)
+	wantStatus(t, code, body, http.StatusForbidden, metav1.StatusReasonForbidden)
+	hdr["Origin"] = []string{h.srv.URL}
+	code, body = h.do(t, h.http1(), "", "GET", path, "", hdr, nil)
+	if code != http.StatusForbidden || !strings.Contains(string(body), `User \"paddock:user:u-alice\" cannot get resource \"pods/exec\"`) {
+		t.Fatalf("same-origin exec upgrade with alice's cookie: %d %s", code, body)
 	}
 }
 

@@ -1,7 +1,6 @@
 package clusters
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -25,9 +24,15 @@ type RegisterResponse struct {
 	AgentToken string `json:"agentToken"`
 }
 
-// AgentRoutes lists the routes agents call.
-func (a *API) AgentRoutes() []rest.Route {
+// AgentRoutes lists the routes agents call. tun serves /v1/connect.
+func (a *API) AgentRoutes(tun http.Handler) []rest.Route {
 	return []rest.Route{
+		{Method: "GET", Path: "/v1/connect", Tag: "agent", Access: rest.Public,
+			Summary: "Agent reverse tunnel: a websocket carrying yamux streams; the agent credential goes in X-Paddock-Agent-Token",
+			Errors:  []int{http.StatusUnauthorized}, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				tun.ServeHTTP(w, r)
+				return nil
+			}},
 		{Method: "POST", Path: "/v1/agent/register", Audit: "cluster.agent.register", Tag: "agent", Access: rest.Public,
 			Summary: "Exchange a one-time registration token for the cluster's agent credential; the registration token stops working",
 			Request: RegisterRequest{}, Response: RegisterResponse{}, Errors: []int{http.StatusUnauthorized}, Handler: a.register},
@@ -70,21 +75,4 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, RegisterResponse{ClusterID: c.ID, AgentToken: secret})
 	return nil
-}
-
-// AuthenticateAgent resolves an agent credential to its cluster; anything
-// else (a registration token, a user token, garbage) is refused.
-func AuthenticateAgent(ctx context.Context, st store.Store, token string) (*model.Cluster, error) {
-	if !auth.WellFormedSecret(auth.AgentPrefix, token) {
-		return nil, errors.New("not an agent credential")
-	}
-	hash := auth.HashToken(token)
-	c, err := st.GetClusterByCredential(ctx, hash)
-	if err != nil {
-		return nil, err
-	}
-	if c.AgentHash != hash {
-		return nil, errors.New("not an agent credential")
-	}
-	return c, nil
 }

@@ -179,19 +179,16 @@ func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c *model.Clus
 	}
 	c.ConnectedVia, c.State, c.LastSeen = model.ConnectDirect, model.ClusterActive, a.Now().UTC()
 	c.KubernetesVersion, c.NodeCount, c.Capacity = facts.KubernetesVersion, facts.NodeCount, facts.Capacity
-	if err := a.Store.PutSecret(r.Context(), KubeconfigSecret(c.ID), kubeconfig); err != nil {
+	if err := a.Store.PutSecret(r.Context(), kc.KubeconfigSecret(c.ID), kubeconfig); err != nil {
 		return err
 	}
 	if err := a.Store.CreateCluster(r.Context(), c); err != nil {
-		_ = a.Store.DeleteSecret(r.Context(), KubeconfigSecret(c.ID))
+		_ = a.Store.DeleteSecret(r.Context(), kc.KubeconfigSecret(c.ID))
 		return conflict(err, c.Name)
 	}
 	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c)})
 	return nil
 }
-
-// KubeconfigSecret names the stored credential of a direct cluster.
-func KubeconfigSecret(clusterID string) string { return "cluster/" + clusterID + "/kubeconfig" }
 
 func kubeconfigErr(err error) error {
 	var kerr *kc.KubeconfigError

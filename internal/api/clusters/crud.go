@@ -86,7 +86,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Store.DeleteCluster(r.Context(), id); err != nil {
 		return rest.StoreError(err, "cluster")
 	}
-	if err := a.Store.DeleteSecret(r.Context(), KubeconfigSecret(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := a.Store.DeleteSecret(r.Context(), kc.KubeconfigSecret(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

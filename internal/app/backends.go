@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/paddockhq/paddock/internal/api"
+	"github.com/paddockhq/paddock/internal/auth"
+	"github.com/paddockhq/paddock/internal/clusters"
+	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/proxy"
+	"github.com/paddockhq/paddock/internal/store"
+	"github.com/paddockhq/paddock/internal/tunnel"
+)
+
+// backends tells the kube proxy how to reach each cluster: through its
+// agent's tunnel, or directly with its stored kubeconfig. Built backends
+// are kept per cluster (their connection pools are worth reusing) and
+// dropped when the cluster disappears.
+type backends struct {
+	store store.Store
+	tun   *tunnel.Server
+
+	mu    sync.Mutex
+	cache map[string]*proxy.Backend
+}
+
+func (b *backends) cluster(ctx context.Context, id string) (*model.Cluster, error) {
+	c, err := b.store.GetCluster(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		b.mu.Lock()
+		delete(b.cache, id)
+		b.mu.Unlock()
+		return nil, proxy.ErrClusterNotFound
+	}
+	return c, err
+}
+
+// Authorize is the proxy's gate: may this user reach this cluster at all.
+func (b *backends) Authorize(ctx context.Context, p *auth.Principal, id string) error {
+	c, err := b.cluster(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !api.MayUseCluster(p, c) {
+		return fmt.Errorf("user %q may not use cluster %q", p.User.Username, c.Name)
+	}
+	return nil
+}
+
+// Backend resolves how to reach a cluster.
+func (b *backends) Backend(ctx context.Context, id string) (*proxy.Backend, error) {
+	c, err := b.cluster(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.ConnectedVia == model.ConnectAgent && !b.tun.Connected(id) {
+		return nil, fmt.Errorf("%w: the agent of cluster %q is not connected", proxy.ErrClusterUnavailable, c.Name)
+	}
+	b.mu.Lock()
+	be := b.cache[id]
+	b.mu.Unlock()
+	if be != nil {
+		return be, nil
+	}
+	var cfg *rest.Config
+	if c.ConnectedVia == model.ConnectAgent {
+		// The agent adds its own credential; Paddock's never leaves here.
+		cfg = &rest.Config{Host: "http://cluster", Dial: b.tun.Dialer(id)}
+	} else {
+		data, err := b.store.GetSecret(ctx, clusters.KubeconfigSecret(id))
+		if err != nil {
+			return nil, fmt.Errorf("%w: the credential of cluster %q cannot be read: %v", proxy.ErrClusterUnavailable, c.Name, err)
+		}
+		if cfg, err = clusters.ParseKubeconfig(data); err != nil {
+			return nil, fmt.Errorf("%w: %v", proxy.ErrClusterUnavailable, err)
+		}
+	}
+	be, err = proxy.NewBackend(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	if b.cache == nil {
+		b.cache = map[string]*proxy.Backend{}
+	}
+	b.cache[id] = be
+	b.mu.Unlock()
+	return be, nil
+}
