@@ -1,5 +1,5 @@
-// Command paddock is Paddock's single binary: the server, and (soon) the
-// agent that connects clusters to it.
+// Command paddock is Paddock's single binary: the server, and the agent
+// that connects a cluster to it.
 package main
 
 import (
@@ -34,7 +34,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCmd(), versionCmd())
+	root.AddCommand(serverCmd(), agentCmd(), versionCmd())
 	return root
 }
 

@@ -33,6 +33,7 @@ type Health struct {
 
 	mu      sync.Mutex
 	probing map[string]bool
+	bound   map[string]bool // clusters whose admin binding is in place
 }
 
 // RestConfig returns how Paddock itself reaches a cluster: through the
@@ -119,6 +120,9 @@ func (h *Health) probe(id string) {
 	if err == nil {
 		facts, err = Probe(ctx, cfg)
 	}
+	if err == nil {
+		h.ensureAdmins(ctx, c, cfg)
+	}
 	h.set(id, func(c *model.Cluster) {
 		if err != nil {
 			if c.State != model.ClusterPending {
@@ -159,10 +163,6 @@ func (h *Health) set(id string, fn func(*model.Cluster)) {
 	}
 }
 
-// AgentHeader carries the agent credential on /v1/connect (not
-// Authorization, which belongs to user tokens).
-const AgentHeader = "X-Paddock-Agent-Token"
-
 var errNoCredential = errors.New("missing or invalid agent credential")
 
 // AuthenticateAgent resolves an agent credential to its cluster; anything
@@ -183,10 +183,31 @@ func AuthenticateAgent(ctx context.Context, st store.Store, token string) (*mode
 // the cluster whose agent credential the request carries.
 func AgentAuthenticator(st store.Store) func(r *http.Request) (string, error) {
 	return func(r *http.Request) (string, error) {
-		c, err := AuthenticateAgent(r.Context(), st, r.Header.Get(AgentHeader))
+		c, err := AuthenticateAgent(r.Context(), st, r.Header.Get(tunnel.CredentialHeader))
 		if err != nil {
 			return "", err
 		}
 		return c.ID, nil
 	}
+}
+
+// ensureAdmins writes the admin binding once per cluster per process (and
+// again after a failure).
+func (h *Health) ensureAdmins(ctx context.Context, c *model.Cluster, cfg *rest.Config) {
+	h.mu.Lock()
+	done := h.bound[c.ID]
+	h.mu.Unlock()
+	if done {
+		return
+	}
+	if err := EnsureAdminBinding(ctx, cfg); err != nil {
+		h.Log.Warn("granting Paddock admins cluster-admin failed", "cluster", c.Name, "err", err)
+		return
+	}
+	h.mu.Lock()
+	if h.bound == nil {
+		h.bound = map[string]bool{}
+	}
+	h.bound[c.ID] = true
+	h.mu.Unlock()
 }

@@ -60,6 +60,16 @@ func Manifest(o ManifestOptions) ([]byte, error) {
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: AgentName},
 			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: AgentName, Namespace: AgentNamespace}},
 		},
+		&rbacv1.Role{
+			TypeMeta: tm("rbac.authorization.k8s.io/v1", "Role"), ObjectMeta: meta(AgentName, true),
+			// The agent stores the credential it exchanged its token for.
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{AgentName}, Verbs: []string{"get", "update"}}},
+		},
+		&rbacv1.RoleBinding{
+			TypeMeta: tm("rbac.authorization.k8s.io/v1", "RoleBinding"), ObjectMeta: meta(AgentName, true),
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: AgentName},
+			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: AgentName, Namespace: AgentNamespace}},
+		},
 		&corev1.Secret{
 			TypeMeta: tm("v1", "Secret"), ObjectMeta: meta(AgentName, true), Type: corev1.SecretTypeOpaque,
 			StringData: map[string]string{"token": o.Token, "server": o.ServerURL, "ca-checksum": o.CAChecksum, "cluster-id": o.ClusterID},

@@ -15,6 +15,10 @@ import (
 	"github.com/hashicorp/yamux"
 )
 
+// CredentialHeader carries the agent's credential on the websocket
+// handshake (Authorization is left to user tokens).
+const CredentialHeader = "X-Paddock-Agent-Token"
+
 // ErrNotConnected is returned by Dial when no agent holds a tunnel for the peer.
 var ErrNotConnected = errors.New("tunnel: peer not connected")
 
