@@ -27,6 +27,11 @@ func NewForwarder(cfg *rest.Config) (*Forwarder, error) {
 	if target.Scheme == "" {
 		target.Scheme = "https"
 	}
+	if target.Path == "" {
+		// An empty location path makes the handler redirect every GET to
+		// "<path>/" (kubernetes#4958); the request's own path is used.
+		target.Path = "/"
+	}
 	tcfg, err := cfg.TransportConfig()
 	if err != nil {
 		return nil, err

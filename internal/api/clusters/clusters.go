@@ -177,6 +177,9 @@ func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c *model.Clus
 	if err != nil {
 		return kubeconfigErr(err)
 	}
+	if err := kc.EnsureAdminBinding(r.Context(), cfg); err != nil {
+		return httpx.Invalid("kubeconfig: its user cannot grant Paddock administrators cluster-admin (%v); direct registration needs a cluster-admin credential", err)
+	}
 	c.ConnectedVia, c.State, c.LastSeen = model.ConnectDirect, model.ClusterActive, a.Now().UTC()
 	c.KubernetesVersion, c.NodeCount, c.Capacity = facts.KubernetesVersion, facts.NodeCount, facts.Capacity
 	if err := a.Store.PutSecret(r.Context(), kc.KubeconfigSecret(c.ID), kubeconfig); err != nil {

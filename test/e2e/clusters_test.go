@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paddockhq/paddock/internal/testenv"
+)
+
+// agentProc is one `paddock agent` process.
+type agentProc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	log    string
+}
+
+func startAgent(t *testing.T, s *server, token, kubeconfig, stateFile, checksum string) *agentProc {
+	t.Helper()
+	a := &agentProc{exited: make(chan struct{}), log: filepath.Join(t.TempDir(), "agent.log")}
+	out := createFile(t, a.log)
+	a.cmd = exec.Command(binary, "agent", "--server", s.URL, "--token", token, "--kubeconfig", kubeconfig,
+		"--state-file", stateFile, "--ca-checksum", checksum)
+	a.cmd.Env, a.cmd.Stdout, a.cmd.Stderr = cleanEnv(), out, out
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.cmd.Wait(); out.Close(); close(a.exited) }()
+	t.Cleanup(func() {
+		a.kill()
+		if t.Failed() {
+			data, _ := os.ReadFile(a.log)
+			t.Logf("--- agent log ---\n%s", tail(data, 6000))
+		}
+	})
+	return a
+}
+
+func (a *agentProc) kill() {
+	select {
+	case <-a.exited:
+	default:
+		_ = a.cmd.Process.Kill()
+		<-a.exited
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
+
+type clusterView struct {
+	ID, Name, State, StateReason, ConnectedVia, KubernetesVersion string
+	NodeCount                                                     int
+	Registration                                                  *struct{ Token, ManifestURL string }
+}
+
+func (s *server) waitState(token, id, want string, within time.Duration) clusterView {
+	s.t.Helper()
+	deadline := time.Now().Add(within)
+	var c clusterView
+	for {
+		s.must("GET", "/v1/clusters/"+id, token, nil, 200, &c)
+		if c.State == want {
+			return c
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("cluster %s stayed %q (%s), want %q", c.Name, c.State, c.StateReason, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestClustersBehindOneURL registers cluster A through the agent tunnel and
+// cluster B directly, then drives the real kubectl through the server with
+// the kubeconfig it generates.
+func TestClustersBehindOneURL(t *testing.T) {
+	cs := testenv.StartAll(t, testenv.Options{Name: "a", Full: true}, testenv.Options{Name: "b", Full: true})
+	a, b := cs[0], cs[1]
+	s := start(t, options{env: bootstrapEnv})
+	admin := s.login("admin", bootstrapPassword)
+	sum := sha256.Sum256(s.CAPEM)
+	checksum := hex.EncodeToString(sum[:])
+
+	var ca clusterView
+	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "alpha"}, 201, &ca)
+	kubeB, _ := os.ReadFile(b.Kubeconfig())
+	var cb clusterView
+	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "beta", "kubeconfig": string(kubeB)}, 201, &cb)
+
+	// A wrong CA checksum is refused by the agent; a used token by the server.
+	state := filepath.Join(t.TempDir(), "agent-state")
+	bad := startAgent(t, s, ca.Registration.Token, a.Kubeconfig(), state, strings.Repeat("0", 64))
+	select {
+	case <-bad.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an agent with a wrong CA checksum kept running")
+	}
+	if log, _ := os.ReadFile(bad.log); !strings.Contains(string(log), "checksum") {
+		t.Fatalf("wrong checksum not explained:\n%s", log)
+	}
+	agent := startAgent(t, s, ca.Registration.Token, a.Kubeconfig(), state, checksum)
+	got := s.waitState(admin, ca.ID, "active", 20*time.Second)
+	if got.KubernetesVersion != "v1.37.2" || got.NodeCount != 1 {
+		t.Fatalf("agent cluster facts: %+v", got)
+	}
+
+	// The generated kubeconfig reaches both clusters with the real kubectl.
+	var kubeconfig string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, body, err := s.call(t.Context(), "GET", "/v1/kubeconfig", admin, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
+		os.WriteFile(kubeconfig, body, 0o600)
+		out, err := testenv.Kubectl(t, testenv.SystemKubectl, kubeconfig, "--context", "paddock-alpha", "get", "ns", "default")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) { // the admin binding is written on first contact
+			t.Fatalf("kubectl through the tunnel: %v\n%s", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, ctx := range []string{"paddock-alpha", "paddock-beta"} {
+		kubectl := func(args ...string) string {
+			t.Helper()
+			out, err := testenv.Kubectl(t, testenv.SystemKubectl, kubeconfig, append([]string{"--context", ctx}, args...)...)
+			if err != nil {
+				t.Fatalf("%s: kubectl %v: %v\n%s", ctx, args, err, out)
+			}
+			return out
+		}
+		kubectl("get", "ns")
+		kubectl("create", "configmap", "hello", "--from-literal=k=v")
+		if out := kubectl("get", "configmap", "hello", "-o", "jsonpath={.data.k}"); out != "v" {
+			t.Fatalf("%s: %q", ctx, out)
+		}
+		kubectl("create", "deployment", "web", "--image=nginx")
+		kubectl("rollout", "status", "deployment/web", "--timeout=60s")
+		if out := kubectl("exec", "deploy/web", "--", "echo", "hi-"+ctx); !strings.Contains(out, "hi-"+ctx) {
+			t.Fatalf("%s exec: %q", ctx, out)
+		}
+		kubectl("logs", "deploy/web")
+		who := kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+		if !strings.HasPrefix(who, "paddock:user:") {
+			t.Fatalf("%s: the cluster sees %q", ctx, who)
+		}
+	}
+
+	// Losing the agent makes A unavailable; it comes back by itself.
+	agent.kill()
+	s.waitState(admin, ca.ID, "unavailable", 15*time.Second)
+	startAgent(t, s, ca.Registration.Token, a.Kubeconfig(), state, checksum) // uses the stored credential
+	s.waitState(admin, ca.ID, "active", 15*time.Second)
+	// Restart the server: the agent reconnects without help.
+	s.stop()
+	s = s.restart()
+	began := time.Now()
+	s.waitState(admin, ca.ID, "active", 20*time.Second)
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		out, err := testenv.Kubectl(t, testenv.SystemKubectl, kubeconfig, "--context", "paddock-alpha", "get", "configmap", "hello")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a server restart: %v\n%s", err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Logf("kubectl works again %s after the server restart", time.Since(began).Round(100*time.Millisecond))
+}
