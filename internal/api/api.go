@@ -33,10 +33,13 @@ type Deps struct {
 	// Tunnel serves agent connections at /v1/connect.
 	Tunnel http.Handler
 	// KubeProxy serves /k8s/clusters/{id}/... (authenticated like /v1).
-	KubeProxy  http.Handler
-	DefaultTTL time.Duration
-	MaxTTL     time.Duration
-	Now        func() time.Time
+	KubeProxy http.Handler
+	// ClusterCleanup and DisconnectAgent act on a cluster being deleted.
+	ClusterCleanup  func(ctx context.Context, c *model.Cluster) error
+	DisconnectAgent func(clusterID string)
+	DefaultTTL      time.Duration
+	MaxTTL          time.Duration
+	Now             func() time.Time
 }
 
 // Server is the assembled HTTP surface.
@@ -57,7 +60,8 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
-	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now}
+	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
+		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent}
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
 	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: MayUseCluster})...)

@@ -91,10 +91,12 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	tun := tunnel.NewServer(tunnel.ServerOptions{Authenticate: clusters.AgentAuthenticator(st),
 		OnConnect: health.Connected, OnDisconnect: health.Disconnected, Logger: log})
 	health.Tunnel = tun
+	metrics.Registry().MustRegister(clusters.NewCollector(st, tun))
 	be := &backends{store: st, tun: tun}
 	kube := proxy.New(proxy.Options{Backend: be.Backend, Authorize: be.Authorize, Logger: log})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
 		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube,
+		ClusterCleanup: health.Cleanup, DisconnectAgent: tun.Disconnect,
 		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun}

@@ -211,3 +211,15 @@ func (h *Health) ensureAdmins(ctx context.Context, c *model.Cluster, cfg *rest.C
 	h.bound[c.ID] = true
 	h.mu.Unlock()
 }
+
+// Cleanup removes Paddock's objects from a cluster about to be deleted,
+// within 15 s.
+func (h *Health) Cleanup(ctx context.Context, c *model.Cluster) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	cfg, err := h.RestConfig(ctx, c)
+	if err != nil {
+		return err
+	}
+	return RemoveFromCluster(ctx, cfg, c.ConnectedVia == model.ConnectAgent)
+}

@@ -29,7 +29,7 @@ type ManifestOptions struct {
 
 // AgentRules is exactly what the agent needs: impersonate the people Paddock
 // proxies for, keep Paddock's RBAC objects and namespace labels in step,
-// and read what it reports (version, nodes).
+// read what it reports (version, nodes), and remove itself.
 var AgentRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"users", "groups", "serviceaccounts"}, Verbs: []string{"impersonate"}},
 	{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"userextras/scopes", "uids"}, Verbs: []string{"impersonate"}},
@@ -37,6 +37,8 @@ var AgentRules = []rbacv1.PolicyRule{
 		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete", "escalate", "bind"}},
 	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 	{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+	// Deleting the cluster from Paddock removes the agent's namespace.
+	{APIGroups: []string{""}, Resources: []string{"namespaces"}, ResourceNames: []string{AgentNamespace}, Verbs: []string{"delete"}},
 	{NonResourceURLs: []string{"/version", "/healthz", "/readyz"}, Verbs: []string{"get"}},
 }
 

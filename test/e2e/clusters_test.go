@@ -180,4 +180,56 @@ func TestClustersBehindOneURL(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	t.Logf("kubectl works again %s after the server restart", time.Since(began).Round(100*time.Millisecond))
+
+	// Metrics show the clusters and the tunnel.
+	_, metrics, _ := get(s.Client, s.URL+"/metrics")
+	for _, want := range []string{`paddock_cluster_state{cluster="` + ca.ID + `",connected_via="agent",name="alpha",state="active"} 1`,
+		`paddock_clusters{state="active"} 2`, "paddock_tunnel_sessions 1"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// A user without access is refused by Paddock on both clusters, even
+	// holding a kubeconfig that names them.
+	s.createUser(admin, "mallory", "mallorys-password", false)
+	mallory := s.login("mallory", "mallorys-password")
+	data, _ := os.ReadFile(kubeconfig)
+	var adminToken string
+	s.must("GET", "/v1/me", admin, nil, 200, nil)
+	for _, line := range strings.Split(string(data), "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "token: ") {
+			adminToken = strings.TrimPrefix(t, "token: ")
+		}
+	}
+	stolen := filepath.Join(t.TempDir(), "mallory")
+	os.WriteFile(stolen, []byte(strings.ReplaceAll(string(data), adminToken, mallory)), 0o600)
+	for _, ctx := range []string{"paddock-alpha", "paddock-beta"} {
+		out, err := testenv.Kubectl(t, testenv.SystemKubectl, stolen, "--context", ctx, "get", "configmaps")
+		if err == nil || !strings.Contains(out, "Forbidden") {
+			t.Errorf("%s: mallory got %v\n%s", ctx, err, out)
+		}
+	}
+
+	// Deleting the clusters removes Paddock's objects downstream and cuts
+	// the agent off.
+	for _, c := range []clusterView{ca, cb} {
+		var del struct {
+			RemovedFromCluster bool
+			Message            string
+		}
+		s.must("DELETE", "/v1/clusters/"+c.ID, admin, nil, 200, &del)
+		if !del.RemovedFromCluster {
+			t.Errorf("%s: %s", c.Name, del.Message)
+		}
+	}
+	for _, c := range []*testenv.Cluster{a, b} {
+		out, err := testenv.Kubectl(t, testenv.SystemKubectl, c.Kubeconfig(), "get", "clusterrolebinding", "paddock-admins")
+		if err == nil || !strings.Contains(out, "NotFound") {
+			t.Errorf("%s: the admin binding survived: %s", c.Name(), out)
+		}
+	}
+	if out, err := testenv.Kubectl(t, testenv.SystemKubectl, kubeconfig, "--context", "paddock-alpha", "get", "ns"); err == nil {
+		t.Errorf("a deleted cluster is still reachable:\n%s", out)
+	}
 }

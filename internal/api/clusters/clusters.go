@@ -5,6 +5,7 @@
 package clusters
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -27,6 +28,10 @@ type API struct {
 	CAChecksum  string
 	AgentImage  string
 	Now         func() time.Time
+	// Cleanup removes Paddock's objects from a cluster being deleted.
+	Cleanup func(ctx context.Context, c *model.Cluster) error
+	// Disconnect drops a deleted cluster's agent tunnel.
+	Disconnect func(clusterID string)
 }
 
 // Cluster is the public view of a cluster: never a credential.

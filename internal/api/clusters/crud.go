@@ -83,14 +83,33 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 		return rest.StoreError(err, "cluster")
 	}
 	audit.Annotate(r.Context(), "cluster.delete", c.Name)
+	out := Deleted{Message: "no cleanup configured"}
+	if a.Cleanup != nil {
+		// Best effort, before the credential is gone: an unreachable
+		// cluster must not block its removal from Paddock.
+		if err := a.Cleanup(r.Context(), c); err != nil {
+			out.Message = "Paddock's objects could not be removed from the cluster: " + err.Error()
+		} else {
+			out.RemovedFromCluster, out.Message = true, "Paddock's objects were removed from the cluster"
+		}
+	}
 	if err := a.Store.DeleteCluster(r.Context(), id); err != nil {
 		return rest.StoreError(err, "cluster")
 	}
 	if err := a.Store.DeleteSecret(r.Context(), kc.KubeconfigSecret(id)); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if a.Disconnect != nil {
+		a.Disconnect(id)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// Deleted reports what deleting a cluster did downstream.
+type Deleted struct {
+	RemovedFromCluster bool   `json:"removedFromCluster"`
+	Message            string `json:"message"`
 }
 
 // manifest serves the import YAML for an unused registration token. The
