@@ -174,11 +174,24 @@ func (a *App) CAPEM() []byte { return a.bundle.CAPEM }
 // Done reports the serve loop's end (an error other than a clean shutdown).
 func (a *App) Done() <-chan error { return a.served }
 
-// Shutdown stops accepting, lets in-flight requests finish until ctx ends,
-// then closes the store.
+// Shutdown stops accepting, lets in-flight requests finish, then closes
+// the store. Requests that never end by themselves (watches, logs -f) are
+// cancelled after a short grace period, so a SIGTERM is not held up by a
+// client's open watch.
 func (a *App) Shutdown(ctx context.Context) error {
-	err := a.srv.Shutdown(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.srv.Shutdown(ctx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(streamGrace):
+		a.stop() // cancels every request context: streams end
+		err = <-done
+	}
 	a.stop()
 	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown
 	return errors.Join(err, a.store.Close())
 }
+
+// streamGrace is how long shutdown waits before cancelling open streams.
+const streamGrace = 2 * time.Second

@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -88,25 +86,25 @@ func testKubectl(t *testing.T, h *harness, bin string, i int) {
 		want(t, run(t, admin, "apply", "--server-side", "-f", ssa), "configmap/ssa-"+suffix+" serverside-applied")
 	})
 	t.Run("watch", func(t *testing.T) {
-		lines := startKubectl(t, bin, admin, nil, "get", "configmaps", "--watch", "-o", "name")
-		waitLine(t, lines, "configmap/kube-root-ca.crt")
+		lines := testenv.StartKubectl(t, bin, admin, nil, "get", "configmaps", "--watch", "-o", "name")
+		testenv.WaitLine(t, lines, "configmap/kube-root-ca.crt")
 		name := "watched-" + suffix
 		_, err := h.cluster.Client().CoreV1().ConfigMaps("default").Create(context.Background(),
 			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitLine(t, lines, "configmap/"+name)
+		testenv.WaitLine(t, lines, "configmap/"+name)
 	})
 	t.Run("logs", func(t *testing.T) {
 		want(t, run(t, admin, "logs", podName), "hello from testenv", "second line")
-		lines := startKubectl(t, bin, admin, nil, "logs", "-f", podName)
-		waitLine(t, lines, "second line")
+		lines := testenv.StartKubectl(t, bin, admin, nil, "logs", "-f", podName)
+		testenv.WaitLine(t, lines, "second line")
 		line := "followed line " + suffix
 		if err := h.cluster.AppendPodLog(line); err != nil {
 			t.Fatal(err)
 		}
-		waitLine(t, lines, line)
+		testenv.WaitLine(t, lines, line)
 	})
 	t.Run("exec", func(t *testing.T) {
 		out := runEnv(t, bin, admin, env, "exec", podName, "--", "echo", "hi")
@@ -115,8 +113,8 @@ func testKubectl(t *testing.T, h *harness, bin string, i int) {
 		}
 	})
 	t.Run("port-forward", func(t *testing.T) {
-		lines := startKubectl(t, bin, admin, env, "port-forward", "pod/"+podName, ":80")
-		line := waitLine(t, lines, "Forwarding from 127.0.0.1:")
+		lines := testenv.StartKubectl(t, bin, admin, env, "port-forward", "pod/"+podName, ":80")
+		line := testenv.WaitLine(t, lines, "Forwarding from 127.0.0.1:")
 		addr := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(line)
 		resp, err := http.Get("http://" + addr + "/through-paddock")
 		if err != nil {
@@ -188,51 +186,4 @@ func runEnv(t *testing.T, bin, kubeconfig string, env []string, args ...string) 
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-// startKubectl starts a long-running kubectl (watch, logs -f,
-// port-forward) and returns its output lines; the test's cleanup kills it.
-func startKubectl(t *testing.T, bin, kubeconfig string, env []string, args ...string) <-chan string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig=" + kubeconfig, "--cache-dir=" + t.TempDir()}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); pw.Close(); close(done) }()
-	t.Cleanup(func() { cancel(); pr.Close(); <-done })
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return lines
-}
-
-// waitLine returns the first line containing sub, failing after 20 s.
-func waitLine(t *testing.T, lines <-chan string, sub string) string {
-	t.Helper()
-	timeout := time.After(20 * time.Second)
-	var seen []string
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("kubectl exited before printing %q:\n%s", sub, strings.Join(seen, "\n"))
-			}
-			if strings.Contains(l, sub) {
-				return l
-			}
-			seen = append(seen, l)
-		case <-timeout:
-			t.Fatalf("no line with %q in 20 s:\n%s", sub, strings.Join(seen, "\n"))
-		}
-	}
 }

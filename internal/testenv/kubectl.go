@@ -1,9 +1,12 @@
 package testenv
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -57,4 +60,51 @@ func kubectlCache(t testing.TB) string {
 		kubectlCaches.Unlock()
 	})
 	return dir
+}
+
+// StartKubectl starts a long-running kubectl (watch, logs -f,
+// port-forward) and returns its output lines; the test's cleanup kills it.
+func StartKubectl(t testing.TB, bin, kubeconfig string, env []string, args ...string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig=" + kubeconfig, "--cache-dir=" + t.TempDir()}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); pw.Close(); close(done) }()
+	t.Cleanup(func() { cancel(); pr.Close(); <-done })
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines
+}
+
+// WaitLine returns the first line containing sub, failing after 20 s.
+func WaitLine(t testing.TB, lines <-chan string, sub string) string {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	var seen []string
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("kubectl exited before printing %q:\n%s", sub, strings.Join(seen, "\n"))
+			}
+			if strings.Contains(l, sub) {
+				return l
+			}
+			seen = append(seen, l)
+		case <-timeout:
+			t.Fatalf("no line with %q in 20 s:\n%s", sub, strings.Join(seen, "\n"))
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,10 +37,22 @@ func quantile(d []time.Duration, q float64) time.Duration {
 type getResult struct {
 	lat     []time.Duration
 	elapsed time.Duration
+	cpu     time.Duration // CPU time of this process (clients, server, agent)
 	errs    int64
 }
 
 func (r *getResult) rps() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }
+
+func (r *getResult) cpuPerReq() time.Duration { return r.cpu / time.Duration(len(r.lat)) }
+
+// cpuTime is the user+system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // measureGets issues total GETs of one ConfigMap per path with conc workers,
 // in rounds that alternate the paths so drift on the machine hits all alike.
@@ -52,7 +65,9 @@ func measureGets(t *testing.T, paths []path, ns, name string, conc, total, round
 	for r := range rounds {
 		for k := range paths {
 			i := (k + r) % len(paths) // rotate which path goes first
+			cpu0 := cpuTime()
 			lat, el, errs := getBatch(t, paths[i].client, ns, name, conc, total/rounds)
+			res[i].cpu += cpuTime() - cpu0
 			res[i].lat = append(res[i].lat, lat...)
 			res[i].elapsed += el
 			res[i].errs += errs

@@ -55,6 +55,11 @@ func startServer(t *testing.T) *server {
 	}
 	// The access log stays on (at info, to a file) as in production.
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The access log goes to slog's default logger (internal/httpx), not to
+	// the one given to app.Start; keep it out of the table's output.
+	prev := slog.Default()
+	slog.SetDefault(log)
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	a, err := app.Start(t.Context(), cfg, log, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,11 @@ package e2e
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +154,20 @@ func TestClustersBehindOneURL(t *testing.T) {
 			t.Fatalf("%s exec: %q", ctx, out)
 		}
 		kubectl("logs", "deploy/web")
+		// apply -f, watch and port-forward (SPDY) through the same path.
+		manifest := filepath.Join(t.TempDir(), "cm.yaml")
+		os.WriteFile(manifest, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {a: b}\n"), 0o600)
+		kubectl("apply", "-f", manifest)
+		watch := testenv.StartKubectl(t, testenv.SystemKubectl, kubeconfig, nil, "--context", ctx, "get", "configmaps", "--watch", "-o", "name")
+		testenv.WaitLine(t, watch, "configmap/applied")
+		kubectl("create", "configmap", "watched")
+		testenv.WaitLine(t, watch, "configmap/watched")
+		pf := testenv.StartKubectl(t, testenv.SystemKubectl, kubeconfig, nil, "--context", ctx, "port-forward", "deploy/web", ":80")
+		addr := regexp.MustCompile(`127\.0\.0\.1:\d+`).FindString(testenv.WaitLine(t, pf, "Forwarding from 127.0.0.1:"))
+		_, body, err := get(http.DefaultClient, "http://"+addr+"/via-"+ctx)
+		if err != nil || !strings.Contains(string(body), testenv.PortForwardBanner) {
+			t.Fatalf("%s port-forward: %v %q", ctx, err, body)
+		}
 		who := kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
 		if !strings.HasPrefix(who, "paddock:user:") {
 			t.Fatalf("%s: the cluster sees %q", ctx, who)
