@@ -24,7 +24,7 @@ run: build
 test: lint toolchain test-go
 
 test-go:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -p 1 -timeout 30m ./...
 
 ## lint: gofmt, go vet, staticcheck
 lint: staticcheck
@@ -39,6 +39,7 @@ staticcheck:
 ## bench: run the benchmarks recorded in docs/benchmarks.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/auth/ ./internal/store/sqlstore/ ./internal/api/ | tee .cache/bench.txt
+	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 20m -run TestKubePaths -v ./test/bench/ | tee -a .cache/bench.txt
 
 ## toolchain: build etcd, kube-apiserver, kcm, scheduler, kubectl, kwok into .cache/k8s/bin
 toolchain:

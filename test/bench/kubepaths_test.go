@@ -24,7 +24,7 @@ import (
 // Sizes of the measurement (see docs/benchmarks.md, "Kube API paths").
 const (
 	getsC1, getsC64, getRounds = 2000, 6400, 4
-	listObjects, listRuns      = 5000, 7
+	listObjects, listRuns      = 5000, 15
 	watchEvents                = 200
 	memClusters                = 100
 )
