@@ -55,7 +55,7 @@ func NewForwarder(cfg *rest.Config) (*Forwarder, error) {
 	h.AppendLocationPath = true
 	h.UseLocationHost = true
 	h.UpgradeTransport = upgrade
-	h.FlushInterval = -1
+	h.FlushInterval = 0 // streamed (chunked) responses are flushed per write anyway
 	return &Forwarder{handler: h}, nil
 }
 

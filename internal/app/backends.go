@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 
@@ -27,17 +28,45 @@ type backends struct {
 
 	mu    sync.Mutex
 	cache map[string]*proxy.Backend
+	rows  map[string]cachedRow
+}
+
+// rowTTL bounds how long a cluster row read for one proxied request is
+// reused by the next ones (the gate and the backend both need it): a
+// deleted cluster stays reachable at most this long.
+const rowTTL = time.Second
+
+type cachedRow struct {
+	c  *model.Cluster
+	at time.Time
 }
 
 func (b *backends) cluster(ctx context.Context, id string) (*model.Cluster, error) {
+	now := time.Now()
+	b.mu.Lock()
+	row, ok := b.rows[id]
+	b.mu.Unlock()
+	if ok && now.Sub(row.at) < rowTTL {
+		return row.c, nil
+	}
 	c, err := b.store.GetCluster(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		b.mu.Lock()
 		delete(b.cache, id)
+		delete(b.rows, id)
 		b.mu.Unlock()
 		return nil, proxy.ErrClusterNotFound
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	if b.rows == nil || len(b.rows) > 10_000 {
+		b.rows = map[string]cachedRow{}
+	}
+	b.rows[id] = cachedRow{c: c, at: now}
+	b.mu.Unlock()
+	return c, nil
 }
 
 // Authorize is the proxy's gate: may this user reach this cluster at all.

@@ -149,8 +149,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Transport:        be.Transport,
 		UpgradeTransport: be.UpgradeTransport,
 		UseLocationHost:  true,
-		FlushInterval:    -1, // flush every write: watch events and logs -f
-		Responder:        responder{p: p, clusterID: id},
+		// 0: Go's reverse proxy already flushes every write of a streamed
+		// (chunked) response such as watch, logs -f or a large LIST, and
+		// buffers fixed-length ones instead of a syscall per chunk.
+		FlushInterval: 0,
+		Responder:     responder{p: p, clusterID: id},
 	}
 	h.ServeHTTP(w, out)
 }
