@@ -90,6 +90,7 @@ func (s *Server) Handler() http.Handler {
 		httpx.Observe(s.deps.Metrics),
 		httpx.SecurityHeaders,
 		audit.Middleware(s.deps.Store, "/v1/", s.deps.Now),
+		flushOnChange(s.deps.Auth),
 		authenticate(s.deps.Auth),
 	)
 }

@@ -73,6 +73,25 @@ func withPrincipal(r *http.Request, p *auth.Principal) context.Context {
 	return auth.WithPrincipal(r.Context(), p)
 }
 
+// flushOnChange empties the verified-token cache after every state change
+// to users or tokens, so a revoked token or disabled user is refused by the
+// very next request.
+func flushOnChange(svc *auth.Service) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if unsafe(r.Method) {
+				for _, p := range []string{"/v1/users", "/v1/tokens", "/v1/auth/", "/v1/me"} {
+					if strings.HasPrefix(r.URL.Path, p) {
+						svc.Flush()
+						return
+					}
+				}
+			}
+		})
+	}
+}
+
 func authError(err error) error {
 	if errors.Is(err, auth.ErrInvalidToken) {
 		return httpx.Unauthorized("invalid, expired or revoked token")

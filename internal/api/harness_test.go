@@ -67,7 +67,9 @@ func newEnv(t testing.TB) *env {
 	if _, err := auth.Bootstrap(ctx, st, adminPassword, c.Now()); err != nil {
 		t.Fatal(err)
 	}
-	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour})
+	// The cache is on, as in production, so the revocation tests prove
+	// that changes flush it.
+	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: time.Minute})
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
 		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now,
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})

@@ -32,8 +32,12 @@ type Options struct {
 	SessionTTL time.Duration
 	// TouchEvery bounds how often a token's last-used time is written.
 	TouchEvery time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// CacheTTL is how long a verified token is trusted without asking the
+	// store again (0: always ask). Changes made through this server flush
+	// the cache at once (Flush); other replicas see them within CacheTTL.
+	CacheTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Service authenticates people and tokens against the store.
@@ -43,7 +47,20 @@ type Service struct {
 	users    *Limiter // per username
 	sources  *Limiter // per source address
 	touching sync.Map // token id -> struct{}: a touch is in flight
+
+	// verified caches recent successful token checks (see CacheTTL).
+	mu       sync.Mutex
+	verified map[string]cachedPrincipal
 }
+
+type cachedPrincipal struct {
+	token model.Token
+	user  model.User
+	until time.Time
+}
+
+// maxCached bounds the verified-token cache.
+const maxCached = 50_000
 
 // NewService returns a service over st.
 func NewService(st store.Store, opts Options) *Service {
@@ -121,7 +138,11 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 		return nil, ErrInvalidToken
 	}
 	now := s.opts.Now()
-	tok, u, err := s.store.Authenticate(ctx, HashToken(secret), now)
+	hash := HashToken(secret)
+	if p := s.cached(hash, now); p != nil {
+		return p, nil
+	}
+	tok, u, err := s.store.Authenticate(ctx, hash, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrInvalidToken
 	}
@@ -131,7 +152,47 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if now.Sub(tok.LastUsedAt) >= s.opts.TouchEvery {
 		s.touch(tok.ID, now)
 	}
+	s.remember(hash, tok, u, now)
 	return &Principal{User: u, Token: tok}, nil
+}
+
+// cached returns a copy of a still-valid cached principal.
+func (s *Service) cached(hash string, now time.Time) *Principal {
+	if s.opts.CacheTTL <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	e, ok := s.verified[hash]
+	s.mu.Unlock()
+	if !ok || !now.Before(e.until) {
+		return nil
+	}
+	tok, u := e.token, e.user
+	return &Principal{User: &u, Token: &tok}
+}
+
+func (s *Service) remember(hash string, tok *model.Token, u *model.User, now time.Time) {
+	if s.opts.CacheTTL <= 0 {
+		return
+	}
+	until := now.Add(s.opts.CacheTTL)
+	if tok.ExpiresAt.Before(until) {
+		until = tok.ExpiresAt
+	}
+	s.mu.Lock()
+	if s.verified == nil || len(s.verified) >= maxCached {
+		s.verified = map[string]cachedPrincipal{}
+	}
+	s.verified[hash] = cachedPrincipal{token: *tok, user: *u, until: until}
+	s.mu.Unlock()
+}
+
+// Flush forgets every cached verification; call it after any change to
+// users or tokens so revocation takes effect at once on this server.
+func (s *Service) Flush() {
+	s.mu.Lock()
+	s.verified = nil
+	s.mu.Unlock()
 }
 
 // touch records a token's use off the request path, at most one write in
