@@ -49,7 +49,10 @@ type env struct {
 	api   *api.Server
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvCache(t, time.Minute) }
+
+// newEnvCache builds an env whose verified-token cache lasts cacheTTL.
+func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -69,7 +72,7 @@ func newEnv(t testing.TB) *env {
 	}
 	// The cache is on, as in production, so the revocation tests prove
 	// that changes flush it.
-	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: time.Minute})
+	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: cacheTTL})
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
 		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now,
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})
