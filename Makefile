@@ -17,8 +17,9 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/paddock
 
 ## run: start the server on the embedded default (SQLite in ./paddock-data)
-run: build
-	./$(BIN) server --data-dir ./paddock-data
+## with a simulated "demo" cluster connected through the agent path
+run: build toolchain
+	./$(BIN) server --data-dir ./paddock-data --demo-cluster
 
 ## test: lint, make sure the Kubernetes toolchain is built, run every test
 test: lint toolchain test-go

@@ -49,6 +49,7 @@ func versionCmd() *cobra.Command {
 
 func serverCmd() *cobra.Command {
 	cfg := config.Defaults()
+	var demoCluster bool
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the Paddock server",
@@ -69,6 +70,9 @@ func serverCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if demoCluster {
+				a.StartDemoCluster(cmd.OutOrStdout())
+			}
 			select {
 			case <-ctx.Done():
 				log.Info("shutting down")
@@ -83,5 +87,7 @@ func serverCmd() *cobra.Command {
 		},
 	}
 	cfg.BindFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&demoCluster, "demo-cluster", false,
+		"also run a simulated local cluster (3 kwok nodes; needs the binaries of make toolchain) connected as \"demo\" [PADDOCK_DEMO_CLUSTER]")
 	return cmd
 }

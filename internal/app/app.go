@@ -38,6 +38,7 @@ type App struct {
 	served chan error
 	stop   context.CancelFunc
 	tunnel *tunnel.Server
+	demo   *demo // nil unless StartDemoCluster ran
 }
 
 // Start opens everything and begins serving; it returns once the listener
@@ -81,7 +82,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	if err != nil {
 		return nil, err
 	}
-	svc := auth.NewService(st, auth.Options{SessionTTL: cfg.SessionTTL, Logger: log})
+	svc := auth.NewService(st, auth.Options{SessionTTL: cfg.SessionTTL, Logger: log, CacheTTL: tokenCacheTTL})
 	generated, err := auth.Bootstrap(ctx, st, cfg.BootstrapPassword, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
@@ -101,8 +102,11 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun}
 	a.srv = &http.Server{
-		Handler:           apiSrv.Handler(),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{bundle.Cert}, MinVersion: tls.VersionTLS12},
+		Handler: apiSrv.Handler(),
+		// HTTP/2 for API and kube clients (no connection churn under load);
+		// HTTP/1.1 stays for upgrades (exec, port-forward, the agent tunnel).
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{bundle.Cert}, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"h2", "http/1.1"}},
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -179,6 +183,7 @@ func (a *App) Done() <-chan error { return a.served }
 // cancelled after a short grace period, so a SIGTERM is not held up by a
 // client's open watch.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.stopDemo(ctx) // first: its agent is a client of this server
 	done := make(chan error, 1)
 	go func() { done <- a.srv.Shutdown(ctx) }()
 	var err error
@@ -192,6 +197,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown
 	return errors.Join(err, a.store.Close())
 }
+
+// tokenCacheTTL is how long a verified token is trusted without asking the
+// store; changes through this server flush it at once.
+const tokenCacheTTL = 2 * time.Second
 
 // streamGrace is how long shutdown waits before cancelling open streams.
 const streamGrace = 2 * time.Second

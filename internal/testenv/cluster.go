@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,11 +16,18 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/paddockhq/paddock/internal/localcluster"
 )
 
 // KeepEnv names the environment variable that, set to a non-empty value,
 // keeps a cluster's directory (logs, certificates, etcd data) after the test.
 const KeepEnv = "PADDOCK_TESTENV_KEEP"
+
+// PortForwardBanner starts every response of the default port-forward
+// target, which answers any HTTP request with
+// "paddock-testenv port-forward: METHOD PATH\n".
+const PortForwardBanner = localcluster.PortForwardBanner
 
 // Options says what to run. The zero value is an etcd and a kube-apiserver.
 type Options struct {
@@ -44,59 +50,26 @@ type Options struct {
 	// Timeout bounds the whole start; 90 s when zero, which is far above the
 	// measured times but leaves room for a loaded machine.
 	Timeout time.Duration
-
-	// allocatePorts replaces freePorts in tests that inject a collision.
-	allocatePorts func(n int) ([]int, error)
 }
 
-// Cluster is a running control plane. Its methods are safe for concurrent
-// use.
+// Cluster is a running control plane (a [localcluster.Cluster] tied to a
+// test). Its methods are safe for concurrent use.
 type Cluster struct {
-	t     testing.TB
-	name  string
-	opts  Options
-	bins  map[string]string
-	dir   string
-	keep  bool
-	start time.Time
+	t    testing.TB
+	lc   *localcluster.Cluster
+	name string
+	dir  string
+	keep bool
 
-	etcdPort, etcdPeerPort, apiPort, kubeletPort int
-
-	servingCA, clientCA *authority
-	adminToken          string
-	pfListener          net.Listener
-	pfServer            *http.Server
-	nodes               []string
-
-	mu    sync.Mutex
-	procs []*process
-
-	admin      *rest.Config
-	client     kubernetes.Interface
-	kubeconfig string
-	seq        atomic.Int64 // numbers minted kubeconfig files
-
-	stopOnce, cleanupOnce sync.Once
-	started, dumped       atomic.Bool
+	cleanupOnce sync.Once
+	dumped      atomic.Bool
 }
 
 // Start runs a cluster for the duration of the test; t.Cleanup stops it.
 // It must be called from the test's goroutine (it fails the test with
 // t.Fatal). A component that loses its port to another process is retried on
-// fresh ports, twice at most.
-//
-// Measured on a 2-core machine (kube v1.37.2, etcd v3.6.16, kwok v0.8.0),
-// one cluster at a time, binaries in the page cache:
-//
-//   - apiserver-only: 3.1-4.1 s, median 3.5 s, to an OK /readyz. Nearly all
-//     of it is kube-apiserver initializing before it serves (the log shows
-//     ~3 s between its version line and "Serving securely").
-//   - Full with 2 nodes: 3.9-5.0 s, median 4.6 s: the apiserver, then ~1 s
-//     until kwok has made the nodes Ready, the controller-manager has removed
-//     their not-ready taints and created the "default" ServiceAccount. A
-//     Deployment's 3 pods are Running ~0.25 s after it is created.
-//   - Three apiservers started at once ([StartAll]) were all ready in ~5.5 s.
-//   - Stop or cleanup: ~1.1 s (kube-apiserver exits ~1.1 s after SIGTERM).
+// fresh ports, twice at most. See [localcluster.Start] for measured start
+// times (apiserver-only ~3.5 s, Full ~4.6 s on 2 cores).
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
 	return StartAll(t, opts)[0]
@@ -134,185 +107,52 @@ func StartAll(t testing.TB, opts ...Options) []*Cluster {
 
 // start is [Start] without t.Fatal, so it can run on any goroutine.
 func start(t testing.TB, opts Options) (*Cluster, error) {
-	if opts.Nodes < 0 || (opts.Nodes > 0 && !opts.Full) {
-		return nil, fmt.Errorf("testenv: Options.Nodes=%d needs Options.Full (kwok fakes nodes only in a full cluster)", opts.Nodes)
+	name := opts.Name
+	if name == "" {
+		name = "cluster"
 	}
-	if opts.Full && opts.Nodes == 0 {
-		opts.Nodes = 1
-	}
-	if opts.Name == "" {
-		opts.Name = "cluster"
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 90 * time.Second
-	}
-	need := []string{binEtcd, binAPIServer}
-	if opts.Full {
-		need = append(need, binController, binScheduler, binKwok, kwokStages)
-	}
-	bins, err := binPaths(need...)
+	sweepStaleDirs()
+	dir, err := os.MkdirTemp("", dirPrefix+sanitize(name)+"-")
 	if err != nil {
 		return nil, err
 	}
-
-	const attempts = 3
-	for attempt := 1; ; attempt++ {
-		c := &Cluster{t: t, name: opts.Name, opts: opts, bins: bins, keep: os.Getenv(KeepEnv) != "", start: time.Now()}
-		t.Cleanup(c.cleanup) // first, so a panic half-way still tears down
-		err := c.run()
-		if err == nil {
-			c.started.Store(true)
-			return c, nil
-		}
-		if errors.Is(err, errAddrInUse) && attempt < attempts {
-			t.Logf("testenv: %s: %v; retrying on other ports", c.name, err)
-			c.dumped.Store(true) // not worth printing
-			c.cleanup()
-			continue
-		}
-		c.dumpLogs("start failed")
+	c := &Cluster{t: t, name: name, dir: dir, keep: os.Getenv(KeepEnv) != ""}
+	t.Cleanup(c.cleanup) // first, so a panic half-way still removes the directory
+	if err := writeOwner(dir); err != nil {
+		return nil, err
+	}
+	c.lc, err = localcluster.Start(context.Background(), localcluster.Options{
+		Name: name, Dir: dir, Full: opts.Full, Nodes: opts.Nodes, Logger: slog.New(&tHandler{t: t}),
+		APIServerFlags: opts.APIServerFlags, PortForwardTarget: opts.PortForwardTarget, Timeout: opts.Timeout,
+	})
+	if err != nil {
+		c.dumped.Store(true) // localcluster has logged the tails
 		c.cleanup()
-		return nil, fmt.Errorf("testenv: starting cluster %q: %w", c.name, err)
-	}
-}
-
-// run starts everything and waits until the cluster is usable.
-func (c *Cluster) run() error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
-	defer cancel()
-	var err error
-	sweepStaleDirs()
-	c.dir, err = os.MkdirTemp("", dirPrefix+sanitize(c.name)+"-")
-	if err != nil {
-		return err
-	}
-	if err := writeOwner(c.dir); err != nil {
-		return err
-	}
-	allocate := freePorts
-	if c.opts.allocatePorts != nil {
-		allocate = c.opts.allocatePorts
-	}
-	p, err := allocate(4)
-	if err != nil {
-		return err
-	}
-	c.etcdPort, c.etcdPeerPort, c.apiPort, c.kubeletPort = p[0], p[1], p[2], p[3]
-	if err := c.writePKI(); err != nil {
-		return err
-	}
-	if err := c.startControlPlane(ctx); err != nil {
-		return err
-	}
-	apiReady := time.Since(c.start)
-	if !c.opts.Full {
-		c.t.Logf("testenv: %s: apiserver ready at %s in %s (dir %s)", c.name, c.URL(), apiReady.Round(time.Millisecond), c.dir)
-		return nil
-	}
-	if err := c.startNodes(ctx); err != nil {
-		return err
-	}
-	c.t.Logf("testenv: %s: full cluster with %d kwok nodes ready at %s in %s (apiserver after %s; dir %s)",
-		c.name, len(c.nodes), c.URL(), time.Since(c.start).Round(time.Millisecond), apiReady.Round(time.Millisecond), c.dir)
-	return nil
-}
-
-// launch starts one component with its log in the cluster directory.
-func (c *Cluster) launch(name string, args []string, env ...string) error {
-	p, err := startProcess(name, c.bins[name], args, c.path(name+".log"), c.dir, env)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.procs = append(c.procs, p)
-	c.mu.Unlock()
-	return nil
-}
-
-// checkProcesses returns an error when a component died on its own.
-func (c *Cluster) checkProcesses() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, p := range c.procs {
-		if err := p.unexpectedExit(); err != nil {
-			return err
+		if strings.Contains(err.Error(), "make toolchain") {
+			err = fmt.Errorf("testenv: %w\n\tTests using real clusters do not skip", err)
 		}
+		return nil, err
 	}
-	return nil
-}
-
-// poll calls cond every 100 ms until it reports done, a component dies or
-// ctx ends; the timeout error names what was awaited and the last error.
-func (c *Cluster) poll(ctx context.Context, what string, cond func(context.Context) (bool, error)) error {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		if err := c.checkProcesses(); err != nil {
-			return err
-		}
-		ok, err := cond(ctx)
-		if ok {
-			return nil
-		}
-		if err != nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", c.opts.Timeout, what, last)
-			}
-			return fmt.Errorf("timed out after %s waiting for %s", c.opts.Timeout, what)
-		case <-tick.C:
-		}
-	}
+	return c, nil
 }
 
 // Stop stops every component now (SIGTERM, SIGKILL after a short grace),
 // e.g. to test what happens when a cluster goes away. Files stay until the
 // test's cleanup. Stop is idempotent and also runs at cleanup.
 func (c *Cluster) Stop() {
-	c.stopOnce.Do(func() {
-		c.mu.Lock()
-		procs := append([]*process(nil), c.procs...)
-		c.mu.Unlock()
-		// Deaths after a successful start are worth a line: they explain
-		// odd failures. (A failed start has reported its own.)
-		for _, p := range procs {
-			if err := p.unexpectedExit(); err != nil && c.started.Load() {
-				c.t.Logf("testenv: %s: %v", c.name, err)
-			}
-		}
-		// etcd last: the apiserver exits ~1 s after SIGTERM while etcd is
-		// up, but hangs past the grace period once etcd is gone.
-		var clients, etcd []*process
-		for _, p := range procs {
-			if p.name == binEtcd {
-				etcd = append(etcd, p)
-			} else {
-				clients = append(clients, p)
-			}
-		}
-		stopAll(clients)
-		stopAll(etcd)
-		if c.pfServer != nil {
-			c.pfServer.Close()
-		}
-	})
+	if c.lc != nil {
+		_ = c.lc.Stop() // unexpected exits are logged through the test
+	}
 }
 
 func (c *Cluster) cleanup() {
 	c.cleanupOnce.Do(func() {
 		c.Stop()
-		if c.t.Failed() {
-			c.dumpLogs("test failed")
-		}
-		if c.dir == "" {
-			return
+		if c.t.Failed() && c.lc != nil && !c.dumped.Swap(true) {
+			c.t.Logf("testenv: %s: test failed; %s", c.name, c.lc.LogTails(40))
 		}
 		if c.keep {
-			os.Remove(c.path(ownerFile)) // not stale: kept on purpose
+			os.Remove(filepath.Join(c.dir, ownerFile)) // not stale: kept on purpose
 			c.t.Logf("testenv: %s: keeping %s (%s is set)", c.name, c.dir, KeepEnv)
 			return
 		}
@@ -322,18 +162,8 @@ func (c *Cluster) cleanup() {
 	})
 }
 
-// dumpLogs prints the tail of every component's log, once.
-func (c *Cluster) dumpLogs(why string) {
-	if c.dumped.Swap(true) {
-		return
-	}
-	c.mu.Lock()
-	procs := append([]*process(nil), c.procs...)
-	c.mu.Unlock()
-	for _, p := range procs {
-		c.t.Logf("testenv: %s: %s; last lines of %s:\n%s", c.name, why, p.logPath, p.tail(40))
-	}
-}
+// Local returns the underlying [localcluster.Cluster].
+func (c *Cluster) Local() *localcluster.Cluster { return c.lc }
 
 // Name returns [Options].Name.
 func (c *Cluster) Name() string { return c.name }
@@ -342,28 +172,105 @@ func (c *Cluster) Name() string { return c.name }
 func (c *Cluster) Dir() string { return c.dir }
 
 // URL returns the apiserver's base URL, https://127.0.0.1:PORT.
-func (c *Cluster) URL() string {
-	return "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(c.apiPort))
-}
+func (c *Cluster) URL() string { return c.lc.URL() }
 
 // CAData returns the PEM certificate of the CA that signed the apiserver's
 // serving certificate.
-func (c *Cluster) CAData() []byte { return append([]byte(nil), c.servingCA.certPEM...) }
+func (c *Cluster) CAData() []byte { return c.lc.CAData() }
 
 // AdminToken returns the bearer token of the admin user (a member of
 // system:masters), the credential [Cluster.AdminConfig] carries.
-func (c *Cluster) AdminToken() string { return c.adminToken }
+func (c *Cluster) AdminToken() string { return c.lc.AdminToken() }
 
 // NodeNames returns the names of the kwok nodes, in creation order.
-func (c *Cluster) NodeNames() []string { return append([]string(nil), c.nodes...) }
+func (c *Cluster) NodeNames() []string { return c.lc.NodeNames() }
 
 // LogPath returns the log file of a component: "etcd", "kube-apiserver",
 // "kube-controller-manager", "kube-scheduler" or "kwok".
-func (c *Cluster) LogPath(component string) string { return c.path(component + ".log") }
+func (c *Cluster) LogPath(component string) string { return c.lc.LogPath(component) }
 
-func (c *Cluster) path(elem ...string) string {
-	return filepath.Join(append([]string{c.dir}, elem...)...)
+// AdminConfig returns a new copy of the admin's client configuration (bearer
+// token of a system:masters member, QPS 100 / burst 200); callers may modify
+// it.
+func (c *Cluster) AdminConfig() *rest.Config { return c.lc.AdminConfig() }
+
+// Client returns a clientset for the admin.
+func (c *Cluster) Client() kubernetes.Interface { return c.lc.Client() }
+
+// Kubeconfig returns the path of a kubeconfig file for the admin, with the
+// "default" namespace in its current context.
+func (c *Cluster) Kubeconfig() string { return c.lc.Kubeconfig() }
+
+// UserConfig mints a client certificate for user in groups, signed by the
+// apiserver's client CA, and returns a configuration that authenticates with
+// it. The apiserver adds system:authenticated; what the user may do is up to
+// RBAC, so with no bindings every request is Forbidden. It fails the test on
+// error.
+func (c *Cluster) UserConfig(user string, groups ...string) *rest.Config {
+	c.t.Helper()
+	cfg, err := c.lc.UserConfig(user, groups...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cfg
 }
+
+// UserKubeconfig is [Cluster.UserConfig] as a kubeconfig file in the
+// cluster's directory; it returns the file's path. Each call writes a new
+// file with a new certificate.
+func (c *Cluster) UserKubeconfig(user string, groups ...string) string {
+	c.t.Helper()
+	path, err := c.lc.UserKubeconfig(user, groups...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return path
+}
+
+// PodLogsFile returns the CRI-format file every kwok container's logs are
+// served from (`kubectl logs`). It starts with two lines, "hello from
+// testenv" and "second line"; [Cluster.AppendPodLog] adds more, which
+// `kubectl logs -f` then streams. Empty unless Full.
+func (c *Cluster) PodLogsFile() string { return c.lc.PodLogsFile() }
+
+// PreviousPodLogsFile returns the file served for `kubectl logs --previous`:
+// one line, "previous container: hello from testenv". Empty unless Full.
+func (c *Cluster) PreviousPodLogsFile() string { return c.lc.PreviousPodLogsFile() }
+
+// ExecDir returns the working directory of commands run by `kubectl exec`
+// in kwok pods. Such commands really run on this machine, as the test's
+// user, with PADDOCK_TESTENV_POD=true in their environment: keep them
+// harmless (echo, cat, ls). Empty unless Full.
+func (c *Cluster) ExecDir() string { return c.lc.ExecDir() }
+
+// PortForwardTarget returns the host:port every port-forward to any kwok pod
+// port connects to: [Options].PortForwardTarget, or the built-in responder
+// (see [PortForwardBanner]). Empty unless Full.
+func (c *Cluster) PortForwardTarget() string { return c.lc.PortForwardTarget() }
+
+// AppendPodLog appends lines to [Cluster.PodLogsFile] in CRI format,
+// timestamped now.
+func (c *Cluster) AppendPodLog(lines ...string) error { return c.lc.AppendPodLog(lines...) }
+
+// tHandler sends localcluster's log records to the test log, multi-line
+// messages (log tails) verbatim.
+type tHandler struct{ t testing.TB }
+
+func (h *tHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *tHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(strings.Replace(r.Message, "localcluster: ", "testenv: ", 1))
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%s", a.Key, a.Value)
+		return true
+	})
+	h.t.Log(b.String())
+	return nil
+}
+
+func (h *tHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *tHandler) WithGroup(string) slog.Handler      { return h }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 

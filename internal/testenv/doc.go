@@ -1,4 +1,7 @@
-// Package testenv starts real Kubernetes control planes for tests.
+// Package testenv starts real Kubernetes control planes for tests. It is a
+// thin testing.TB wrapper over package localcluster, which runs the
+// processes: testenv adds t.Cleanup teardown, log dumps on failure, t.Fatal
+// on errors and the sweeping of directories left by killed test binaries.
 //
 // A [Cluster] is a real etcd and kube-apiserver (and, with [Options].Full, a
 // kube-controller-manager, a kube-scheduler and kwok faking the kubelets of a
@@ -25,8 +28,8 @@
 // processes get SIGTERM, then SIGKILL after a short grace, as whole process
 // groups, and the directory is removed. Children also carry a parent-death
 // signal, so a test binary killed by `go test -timeout` leaves no process
-// behind (and the next Start on the machine removes its directory). When a test fails, the tail of every component's log is printed
-// with t.Log; set PADDOCK_TESTENV_KEEP=1 to keep the directory as well.
+// behind (and the next Start on the machine removes its directory). When a
+// test fails, the tail of every component's log is printed with t.Log; set PADDOCK_TESTENV_KEEP=1 to keep the directory as well.
 //
 // An apiserver-only cluster starts in ~3.5 s, a Full one in ~4.6 s, on a
 // 2-core machine; see [Start] for the measurements. Several clusters can run

@@ -157,9 +157,8 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	if req.Kubeconfig != "" {
 		return a.createDirect(w, r, c, []byte(req.Kubeconfig))
 	}
-	secret, hash := auth.NewSecret(auth.RegistrationPrefix)
-	c.RegistrationHash = hash
-	if err := a.Store.CreateCluster(r.Context(), c); err != nil {
+	secret, err := RegisterAgent(r.Context(), a.Store, c)
+	if err != nil {
 		return conflict(err, c.Name)
 	}
 	manifestURL := a.ExternalURL + "/v1/import/" + secret + ".yaml"
@@ -168,6 +167,37 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 		Command: "curl -sfL --cacert paddock-ca.pem " + manifestURL + " | kubectl apply -f -   # or: kubectl apply -f " + manifestURL,
 	}})
 	return nil
+}
+
+// RegisterAgent stores c as a cluster its agent has yet to connect and
+// returns the one-time registration token (pdr_…) the agent exchanges for
+// its credential; only the token's hash is stored. The caller fills in c's
+// ID, Name, CreatedBy and timestamps.
+func RegisterAgent(ctx context.Context, st store.Store, c *model.Cluster) (string, error) {
+	secret, hash := auth.NewSecret(auth.RegistrationPrefix)
+	c.State, c.ConnectedVia, c.RegistrationHash, c.AgentHash = model.ClusterPending, model.ConnectAgent, hash, ""
+	if err := st.CreateCluster(ctx, c); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// RearmAgent gives the existing agent cluster id a new one-time
+// registration token and revokes its agent credential, for an agent that
+// lost its credential.
+func RearmAgent(ctx context.Context, st store.Store, id string, now time.Time) (string, error) {
+	secret, hash := auth.NewSecret(auth.RegistrationPrefix)
+	_, err := st.UpdateCluster(ctx, id, func(c *model.Cluster) error {
+		if c.ConnectedVia != model.ConnectAgent {
+			return errors.New("cluster " + c.Name + " is not connected through an agent")
+		}
+		c.RegistrationHash, c.AgentHash, c.UpdatedAt = hash, "", now.UTC()
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
 }
 
 // createDirect validates and probes the kubeconfig before anything is

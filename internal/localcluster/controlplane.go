@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"context"

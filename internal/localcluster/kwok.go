@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"context"
@@ -281,7 +281,7 @@ func (c *Cluster) fullPath(name string) string {
 // timestamped now.
 func (c *Cluster) AppendPodLog(lines ...string) error {
 	if !c.opts.Full {
-		return fmt.Errorf("testenv: cluster %q has no pod logs (not Full)", c.name)
+		return fmt.Errorf("localcluster: cluster %q has no pod logs (not Full)", c.name)
 	}
 	return writeCRILines(c.PodLogsFile(), time.Now(), lines...)
 }

@@ -1,32 +1,33 @@
-package testenv
+package localcluster
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"net"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
 
-// recordingTB captures log lines while delegating to the real test.
-type recordingTB struct {
-	testing.TB
-	logs atomic.Pointer[[]string]
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func (r *recordingTB) Logf(format string, args ...any) {
-	r.TB.Helper()
-	r.TB.Logf(format, args...)
-	for {
-		old := r.logs.Load()
-		var next []string
-		if old != nil {
-			next = append(next, *old...)
-		}
-		next = append(next, format)
-		if r.logs.CompareAndSwap(old, &next) {
-			return
-		}
-	}
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestStartRetriesWhenAPortIsTaken occupies the port chosen for the
@@ -50,20 +51,29 @@ func TestStartRetriesWhenAPortIsTaken(t *testing.T) {
 		return p, err
 	}
 
-	rec := &recordingTB{TB: t}
-	c := Start(rec, Options{Name: "retry", allocatePorts: allocate})
+	var logs syncBuffer
+	c, err := Start(context.Background(), Options{Name: "retry", allocatePorts: allocate,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := c.Dir()
+	defer func() {
+		if err := c.Stop(); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("the temporary directory %s survived Stop (%v)", dir, err)
+		}
+	}()
 	if calls.Load() != 2 {
 		t.Errorf("ports allocated %d times, want 2", calls.Load())
 	}
 	if c.apiPort == taken {
 		t.Errorf("the cluster runs on the taken port %d", taken)
 	}
-	retried := false
-	for _, l := range *rec.logs.Load() {
-		retried = retried || strings.Contains(l, "retrying on other ports")
-	}
-	if !retried {
-		t.Error("no retry was logged")
+	if !strings.Contains(logs.String(), "retrying on other ports") {
+		t.Errorf("no retry was logged:\n%s", logs.String())
 	}
 	if _, err := c.Client().Discovery().ServerVersion(); err != nil {
 		t.Fatal(err)

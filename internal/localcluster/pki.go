@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"crypto"
@@ -51,7 +51,7 @@ func newAuthority(commonName string) (*authority, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return nil, fmt.Errorf("testenv: self-signing %s: %w", commonName, err)
+		return nil, fmt.Errorf("localcluster: self-signing %s: %w", commonName, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
@@ -106,7 +106,7 @@ func (a *authority) issue(tmpl *x509.Certificate) (keyPair, error) {
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, key.Public(), a.key)
 	if err != nil {
-		return keyPair{}, fmt.Errorf("testenv: issuing a certificate for %q: %w", tmpl.Subject.CommonName, err)
+		return keyPair{}, fmt.Errorf("localcluster: issuing a certificate for %q: %w", tmpl.Subject.CommonName, err)
 	}
 	keyPEM, err := ecKeyPEM(key)
 	if err != nil {

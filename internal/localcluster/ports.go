@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"errors"
@@ -74,7 +74,7 @@ func freePort() (int, error) {
 	for range 100 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return 0, fmt.Errorf("testenv: allocating a loopback port: %w", err)
+			return 0, fmt.Errorf("localcluster: allocating a loopback port: %w", err)
 		}
 		p := l.Addr().(*net.TCPAddr).Port
 		l.Close()
@@ -83,7 +83,7 @@ func freePort() (int, error) {
 			return p, nil
 		}
 	}
-	return 0, errors.New("testenv: no free loopback port found")
+	return 0, errors.New("localcluster: no free loopback port found")
 }
 
 // ephemeralLow returns the first port of the kernel's ephemeral range.

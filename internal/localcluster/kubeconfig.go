@@ -1,6 +1,7 @@
-package testenv
+package localcluster
 
 import (
+	"errors"
 	"fmt"
 
 	"k8s.io/client-go/kubernetes"
@@ -30,7 +31,7 @@ func writeKubeconfig(path, cluster, server string, caPEM []byte, user string, cr
 	cfg.Contexts[ctx] = &clientcmdapi.Context{Cluster: cluster, AuthInfo: user, Namespace: "default"}
 	cfg.CurrentContext = ctx
 	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		return fmt.Errorf("testenv: writing kubeconfig %s: %w", path, err)
+		return fmt.Errorf("localcluster: writing kubeconfig %s: %w", path, err)
 	}
 	return nil
 }
@@ -50,11 +51,12 @@ func (c *Cluster) Kubeconfig() string { return c.kubeconfig }
 // UserConfig mints a client certificate for user in groups, signed by the
 // apiserver's client CA, and returns a configuration that authenticates with
 // it. The apiserver adds system:authenticated; what the user may do is up to
-// RBAC, so with no bindings every request is Forbidden. It fails the test on
-// error (which only a broken crypto/rand could cause).
-func (c *Cluster) UserConfig(user string, groups ...string) *rest.Config {
-	c.t.Helper()
-	cert := c.mint(user, groups)
+// RBAC, so with no bindings every request is Forbidden.
+func (c *Cluster) UserConfig(user string, groups ...string) (*rest.Config, error) {
+	cert, err := c.mint(user, groups)
+	if err != nil {
+		return nil, err
+	}
 	return &rest.Config{
 		Host: c.URL(),
 		TLSClientConfig: rest.TLSClientConfig{
@@ -64,30 +66,27 @@ func (c *Cluster) UserConfig(user string, groups ...string) *rest.Config {
 		},
 		QPS:   c.admin.QPS,
 		Burst: c.admin.Burst,
-	}
+	}, nil
 }
 
 // UserKubeconfig is [Cluster.UserConfig] as a kubeconfig file in the
 // cluster's directory; it returns the file's path. Each call writes a new
 // file with a new certificate.
-func (c *Cluster) UserKubeconfig(user string, groups ...string) string {
-	c.t.Helper()
-	cert := c.mint(user, groups)
+func (c *Cluster) UserKubeconfig(user string, groups ...string) (string, error) {
+	cert, err := c.mint(user, groups)
+	if err != nil {
+		return "", err
+	}
 	path := c.path(fmt.Sprintf("user-%03d-%s.kubeconfig", c.seq.Add(1), sanitize(user)))
 	if err := writeKubeconfig(path, c.name, c.URL(), c.servingCA.certPEM, user, credentials{cert: cert}); err != nil {
-		c.t.Fatal(err)
+		return "", err
 	}
-	return path
+	return path, nil
 }
 
-func (c *Cluster) mint(user string, groups []string) keyPair {
-	c.t.Helper()
+func (c *Cluster) mint(user string, groups []string) (keyPair, error) {
 	if user == "" {
-		c.t.Fatal("testenv: UserConfig needs a user name")
+		return keyPair{}, errors.New("localcluster: UserConfig needs a user name")
 	}
-	cert, err := c.clientCA.clientCert(user, groups)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return cert
+	return c.clientCA.clientCert(user, groups)
 }

@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func startProcess(name, bin string, args []string, logPath, dir string, env []st
 		return nil, err
 	}
 	defer logFile.Close() // the child holds its own copy once started
-	fmt.Fprintf(logFile, "### testenv: %s %s\n", bin, strings.Join(args, " "))
+	fmt.Fprintf(logFile, "### localcluster: %s %s\n", bin, strings.Join(args, " "))
 
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
@@ -58,7 +58,7 @@ func startProcess(name, bin string, args []string, logPath, dir string, env []st
 		Pdeathsig: syscall.SIGKILL,
 	}
 	if err := spawn(cmd); err != nil {
-		return nil, fmt.Errorf("testenv: starting %s: %w", name, err)
+		return nil, fmt.Errorf("localcluster: starting %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
 	go func() {

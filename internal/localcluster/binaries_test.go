@@ -1,4 +1,4 @@
-package testenv
+package localcluster
 
 import (
 	"os"
@@ -13,7 +13,7 @@ func TestBinDirFindsRepoRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The test runs in internal/testenv; the root is two levels up.
+	// The test runs in internal/localcluster; the root is two levels up.
 	wd, _ := os.Getwd()
 	want := filepath.Join(filepath.Dir(filepath.Dir(wd)), ".cache", "k8s", "bin")
 	if dir != want {
@@ -35,7 +35,7 @@ func TestMissingBinariesSayHowToBuildThem(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, binEtcd), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := binPaths(binEtcd, binAPIServer)
+	_, err := binPaths("", binEtcd, binAPIServer)
 	if err == nil {
 		t.Fatal("binPaths succeeded without kube-apiserver")
 	}
