@@ -109,6 +109,16 @@ func TestClustersBehindOneURL(t *testing.T) {
 	if log, _ := os.ReadFile(bad.log); !strings.Contains(string(log), "checksum") {
 		t.Fatalf("wrong checksum not explained:\n%s", log)
 	}
+	// A forged registration token is refused, and the agent says so and stops.
+	forged := startAgent(t, s, "pdr_"+strings.Repeat("A", 43), a.Kubeconfig(), filepath.Join(t.TempDir(), "f"), checksum)
+	select {
+	case <-forged.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an agent with a forged token kept running")
+	}
+	if log, _ := os.ReadFile(forged.log); !strings.Contains(string(log), "refused the registration token") {
+		t.Fatalf("forged token not explained:\n%s", log)
+	}
 	agent := startAgent(t, s, ca.Registration.Token, a.Kubeconfig(), state, checksum)
 	got := s.waitState(admin, ca.ID, "active", 20*time.Second)
 	if got.KubernetesVersion != "v1.37.2" || got.NodeCount != 1 {
