@@ -15,24 +15,7 @@ import (
 )
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) error {
-	page, err := rest.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query().Get("q")
-	if len(q) > 256 {
-		return httpx.BadRequest("q must be at most 256 bytes")
-	}
-	cs, next, err := a.Store.ListClusters(r.Context(), q, page)
-	if err != nil {
-		return rest.StoreError(err, "cluster")
-	}
-	out := rest.List[Cluster]{Items: make([]Cluster, 0, len(cs)), Next: next}
-	for i := range cs {
-		out.Items = append(out.Items, View(&cs[i]))
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return rest.ServeList(w, r, a.Store.ListClusters, View, "cluster")
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) error {

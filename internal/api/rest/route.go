@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -130,4 +131,30 @@ func StoreError(err error, what string) error {
 		return httpx.BadRequest("the after cursor is malformed; use the next value of a previous page")
 	}
 	return err
+}
+
+// Lister lists one page of stored items matching a search query.
+type Lister[M any] func(ctx context.Context, query string, p store.Page) ([]M, string, error)
+
+// ServeList answers a searchable, paginated list (?q=&limit=&after=) with
+// the items converted by view; what names the items in errors.
+func ServeList[M, V any](w http.ResponseWriter, r *http.Request, list Lister[M], view func(*M) V, what string) error {
+	page, err := ParsePage(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query().Get("q")
+	if len(q) > 256 {
+		return httpx.BadRequest("q must be at most 256 bytes")
+	}
+	items, next, err := list(r.Context(), q, page)
+	if err != nil {
+		return StoreError(err, what)
+	}
+	out := List[V]{Items: make([]V, 0, len(items)), Next: next}
+	for i := range items {
+		out.Items = append(out.Items, view(&items[i]))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -61,24 +61,7 @@ func (a *API) Routes() []rest.Route {
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) error {
-	page, err := rest.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query().Get("q")
-	if len(q) > 256 {
-		return httpx.BadRequest("q must be at most 256 bytes")
-	}
-	us, next, err := a.Store.ListUsers(r.Context(), q, page)
-	if err != nil {
-		return rest.StoreError(err, "user")
-	}
-	out := rest.List[apitypes.User]{Items: make([]apitypes.User, 0, len(us)), Next: next}
-	for i := range us {
-		out.Items = append(out.Items, apitypes.UserView(&us[i]))
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return rest.ServeList(w, r, a.Store.ListUsers, apitypes.UserView, "user")
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) error {
