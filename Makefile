@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/paddockhq/paddock/internal/version.Version=$(VE
 STATICCHECK_VERSION := v0.8.2
 export PADDOCK_K8S_BIN ?= $(K8S_CACHE)/bin
 
-.PHONY: all build run test test-go lint bench toolchain staticcheck clean
+.PHONY: all build run test test-go test-race lint bench toolchain staticcheck clean
 
 all: build
 
@@ -22,7 +22,11 @@ run: build toolchain
 	./$(BIN) server --data-dir ./paddock-data --demo-cluster
 
 ## test: lint, make sure the Kubernetes toolchain is built, run every test
-test: lint toolchain test-go
+test: lint toolchain test-go test-race
+
+## test-race: the concurrency-heavy packages again under the race detector
+test-race:
+	$(GO) test -race -count=1 ./internal/tunnel/ ./internal/auth/ ./internal/httpx/ ./internal/secrets/
 
 test-go:
 	$(GO) test -count=1 -p 1 -timeout 30m ./...
