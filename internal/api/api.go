@@ -55,6 +55,7 @@ func New(d Deps) *Server {
 		d.Now = time.Now
 	}
 	s := &Server{deps: d}
+	httpx.SecretPathPrefixes = []string{"/v1/import/"}
 	s.routes = append(s.routes, s.systemRoutes()...)
 	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store}).Routes()...)
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)

@@ -71,6 +71,9 @@ func (b *backends) cluster(ctx context.Context, id string) (*model.Cluster, erro
 
 // Authorize is the proxy's gate: may this user reach this cluster at all.
 func (b *backends) Authorize(ctx context.Context, p *auth.Principal, id string) error {
+	if p.User.MustChangePassword {
+		return fmt.Errorf("user %q must change the generated password first (POST /v1/me/password)", p.User.Username)
+	}
 	c, err := b.cluster(ctx, id)
 	if err != nil {
 		return err

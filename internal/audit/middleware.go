@@ -92,7 +92,7 @@ func record(ctx context.Context, audit store.Audit, r *http.Request, e *entry, s
 	if e.action == "" { // not annotated: name it by route, or by path when unrouted
 		e.action = info.Route
 		if e.action == "" {
-			e.action = r.Method + " " + r.URL.Path
+			e.action = r.Method + " " + httpx.LogPath(r)
 		}
 	}
 	if status == 0 {
@@ -103,7 +103,7 @@ func record(ctx context.Context, audit store.Audit, r *http.Request, e *entry, s
 		logged = Redacted
 	}
 	detail, _ := json.Marshal(map[string]any{
-		"method": r.Method, "path": r.URL.Path, "body": logged, "error": info.ErrorCode,
+		"method": r.Method, "path": httpx.LogPath(r), "body": logged, "error": info.ErrorCode,
 	})
 	ev := &model.AuditEvent{
 		Time: at.UTC(), RequestID: info.ID, Actor: info.Actor, ActorID: info.ActorID,

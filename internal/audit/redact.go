@@ -9,7 +9,7 @@ import (
 // Redacted replaces every sensitive value.
 const Redacted = "[REDACTED]"
 
-var sensitive = []string{"password", "secret", "token", "key", "credential", "passphrase", "private", "cert"}
+var sensitive = []string{"password", "secret", "token", "key", "credential", "passphrase", "private", "cert", "kubeconfig"}
 
 // sensitiveExact are field names that hold secrets without saying so.
 var sensitiveExact = map[string]bool{"current": true, "new": true, "old": true}

@@ -51,6 +51,7 @@ type Service struct {
 	// verified caches recent successful token checks (see CacheTTL).
 	mu       sync.Mutex
 	verified map[string]cachedPrincipal
+	gen      uint64 // bumped by Flush: a lookup that raced a flush is not cached
 }
 
 type cachedPrincipal struct {
@@ -139,7 +140,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	}
 	now := s.opts.Now()
 	hash := HashToken(secret)
-	if p := s.cached(hash, now); p != nil {
+	p, gen := s.cached(hash, now)
+	if p != nil {
 		return p, nil
 	}
 	tok, u, err := s.store.Authenticate(ctx, hash, now)
@@ -152,26 +154,30 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if now.Sub(tok.LastUsedAt) >= s.opts.TouchEvery {
 		s.touch(tok.ID, now)
 	}
-	s.remember(hash, tok, u, now)
+	s.remember(hash, tok, u, now, gen)
 	return &Principal{User: u, Token: tok}, nil
 }
 
-// cached returns a copy of a still-valid cached principal.
-func (s *Service) cached(hash string, now time.Time) *Principal {
+// cached returns a copy of a still-valid cached principal, and the cache
+// generation to hand to remember after a store lookup.
+func (s *Service) cached(hash string, now time.Time) (*Principal, uint64) {
 	if s.opts.CacheTTL <= 0 {
-		return nil
+		return nil, 0
 	}
 	s.mu.Lock()
 	e, ok := s.verified[hash]
+	gen := s.gen
 	s.mu.Unlock()
 	if !ok || !now.Before(e.until) {
-		return nil
+		return nil, gen
 	}
 	tok, u := e.token, e.user
-	return &Principal{User: &u, Token: &tok}
+	return &Principal{User: &u, Token: &tok}, gen
 }
 
-func (s *Service) remember(hash string, tok *model.Token, u *model.User, now time.Time) {
+// remember caches a lookup unless a Flush happened since it started (the
+// lookup may have read a token that is revoked by now).
+func (s *Service) remember(hash string, tok *model.Token, u *model.User, now time.Time, gen uint64) {
 	if s.opts.CacheTTL <= 0 {
 		return
 	}
@@ -180,11 +186,14 @@ func (s *Service) remember(hash string, tok *model.Token, u *model.User, now tim
 		until = tok.ExpiresAt
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		return
+	}
 	if s.verified == nil || len(s.verified) >= maxCached {
 		s.verified = map[string]cachedPrincipal{}
 	}
 	s.verified[hash] = cachedPrincipal{token: *tok, user: *u, until: until}
-	s.mu.Unlock()
 }
 
 // Flush forgets every cached verification; call it after any change to
@@ -192,6 +201,7 @@ func (s *Service) remember(hash string, tok *model.Token, u *model.User, now tim
 func (s *Service) Flush() {
 	s.mu.Lock()
 	s.verified = nil
+	s.gen++
 	s.mu.Unlock()
 }
 

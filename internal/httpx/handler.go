@@ -36,7 +36,7 @@ func Handle(h HandlerFunc) http.Handler {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	he := AsError(err)
 	if he.Status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", LogPath(r), "err", err)
 	}
 	SetErrorCode(r.Context(), he.Code)
 	for k, vs := range he.Header {

@@ -100,10 +100,7 @@ func Observe(m *Metrics) func(http.Handler) http.Handler {
 				if route == "" {
 					route = "unmatched"
 				}
-				path := r.URL.Path
-				if info.SecretPath {
-					path = "[redacted]"
-				}
+				path := LogPath(r)
 				elapsed := time.Since(start)
 				m.observe(route, r.Method, rec.Status, elapsed)
 				slog.LogAttrs(ctx, levelFor(rec.Status), "request",

@@ -20,8 +20,21 @@ type Info struct {
 	Actor     string
 	ActorID   string
 	ErrorCode string
-	// SecretPath keeps the URL path out of logs (it carries a credential).
-	SecretPath bool
+}
+
+// SecretPathPrefixes are URL paths that carry a credential (an import
+// token); logs and audit records show them as LogPath does. Set once at
+// start-up by the wiring point.
+var SecretPathPrefixes []string
+
+// LogPath is the request path as logs and audit records may show it.
+func LogPath(r *http.Request) string {
+	for _, p := range SecretPathPrefixes {
+		if strings.HasPrefix(r.URL.Path, p) || strings.HasPrefix(r.URL.EscapedPath(), p) {
+			return p + "[redacted]"
+		}
+	}
+	return r.URL.Path
 }
 
 // InfoFrom returns the request's Info, or a throwaway one outside the chain.

@@ -96,9 +96,9 @@ type Deleted struct {
 }
 
 // manifest serves the import YAML for an unused registration token. The
-// token is the only secret; the path is kept out of the logs.
+// token is the only secret; the path is kept out of the logs
+// (httpx.SecretPathPrefixes, set in api.New).
 func (a *API) manifest(w http.ResponseWriter, r *http.Request) error {
-	httpx.InfoFrom(r.Context()).SecretPath = true
 	token, ok := strings.CutSuffix(r.PathValue("file"), ".yaml")
 	notFound := httpx.NotFound("no pending registration for this token (unknown, or already used)")
 	if !ok || !auth.WellFormedSecret(auth.RegistrationPrefix, token) {
