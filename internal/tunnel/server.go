@@ -89,13 +89,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn := newWSConn(ws)
-	mux, err := yamux.Client(conn, s.opts.Mux.config(s.log))
+	cfg := s.opts.Mux.config(s.log)
+	cfg.AcceptBacklog = 4 // the agent may not open streams: see refuseStreams
+	mux, err := yamux.Client(&pingGuard{Conn: conn}, cfg)
 	if err != nil {
 		conn.Close()
 		s.log.Error("tunnel yamux setup failed", "peer", peerID, "err", err)
 		return
 	}
 	sess := &session{peerID: peerID, mux: mux, since: time.Now()}
+	go refuseStreams(mux, s.log, peerID)
 
 	s.mu.Lock()
 	if s.closed {
