@@ -120,7 +120,9 @@ func (a *App) demoToken(ctx context.Context, stateFile string) (string, error) {
 		if err := removeIfExists(stateFile); err != nil {
 			return "", err
 		}
-		return apiclusters.RearmAgent(ctx, a.store, existing.ID, time.Now())
+		token, err := apiclusters.RearmAgent(ctx, a.store, existing.ID, time.Now())
+		a.tunnel.Disconnect(existing.ID) // an agent holding the old credential is cut off
+		return token, err
 	}
 }
 

@@ -141,3 +141,28 @@ func TestProbeAndManifestAgainstARealCluster(t *testing.T) {
 		t.Fatalf("objects: %v %s", err, out)
 	}
 }
+
+func TestParseKubeconfigRefusesOddTargets(t *testing.T) {
+	base := `apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: k, cluster: {server: "SERVER"}}]
+contexts: [{name: c, context: {cluster: k, user: u}}]
+users: [{name: u, user: {token: abc}}]
+`
+	for server, want := range map[string]string{
+		"https://169.254.169.254": "link-local",
+		"https://[fe80::1]:6443":  "link-local",
+		"https://0.0.0.0:6443":    "unspecified",
+		"https://224.0.0.1:6443":  "multicast",
+	} {
+		_, err := clusters.ParseKubeconfig([]byte(strings.Replace(base, "SERVER", server, 1)))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", server, err)
+		}
+	}
+	withProxy := strings.Replace(strings.Replace(base, "SERVER", "https://10.0.0.1:6443", 1), `server: "https://10.0.0.1:6443"`, `server: "https://10.0.0.1:6443", proxy-url: "http://evil:3128"`, 1)
+	if _, err := clusters.ParseKubeconfig([]byte(withProxy)); err == nil || !strings.Contains(err.Error(), "proxy-url") {
+		t.Errorf("proxy-url: %v", err)
+	}
+}

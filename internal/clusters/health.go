@@ -34,6 +34,23 @@ type Health struct {
 	mu      sync.Mutex
 	probing map[string]bool
 	bound   map[string]bool // clusters whose admin binding is in place
+	// transports keeps one tunnel transport per agent cluster, so probes
+	// reuse one idle stream instead of leaving a new one behind each time.
+	transports map[string]*http.Transport
+}
+
+func (h *Health) tunnelTransport(id string) *http.Transport {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.transports[id]; t != nil {
+		return t
+	}
+	if h.transports == nil {
+		h.transports = map[string]*http.Transport{}
+	}
+	t := h.Tunnel.Transport(id)
+	h.transports[id] = t
+	return t
 }
 
 // RestConfig returns how Paddock itself reaches a cluster: through the
@@ -44,7 +61,7 @@ func (h *Health) RestConfig(ctx context.Context, c *model.Cluster) (*rest.Config
 		if !h.Tunnel.Connected(c.ID) {
 			return nil, tunnel.ErrNotConnected
 		}
-		return &rest.Config{Host: "http://cluster", Transport: h.Tunnel.Transport(c.ID)}, nil
+		return &rest.Config{Host: "http://cluster", Transport: h.tunnelTransport(c.ID)}, nil
 	}
 	data, err := h.Store.GetSecret(ctx, KubeconfigSecret(c.ID))
 	if err != nil {
@@ -58,6 +75,12 @@ func (h *Health) Connected(id string) { go h.probe(id) }
 
 // Disconnected is the tunnel's OnDisconnect.
 func (h *Health) Disconnected(id string) {
+	h.mu.Lock()
+	if t := h.transports[id]; t != nil {
+		t.CloseIdleConnections()
+		delete(h.transports, id)
+	}
+	h.mu.Unlock()
 	h.set(id, func(c *model.Cluster) {
 		c.State, c.StateReason = model.ClusterUnavailable, "the agent disconnected"
 	})

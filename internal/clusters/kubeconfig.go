@@ -69,6 +69,12 @@ func ParseKubeconfig(data []byte) (*rest.Config, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, kcErr("cluster %q has an invalid server URL %q", kctx.Cluster, cluster.Server)
 	}
+	if cluster.ProxyURL != "" {
+		return nil, kcErr("cluster %q sets proxy-url; Paddock dials clusters directly", kctx.Cluster)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && forbiddenIP(ip) {
+		return nil, kcErr("cluster %q points at %s, a link-local, multicast or unspecified address", kctx.Cluster, ip)
+	}
 	cfg, err := clientcmd.NewDefaultClientConfig(*raw, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
 		return nil, kcErr("kubeconfig is unusable: %v", err)
@@ -77,6 +83,13 @@ func ParseKubeconfig(data []byte) (*rest.Config, error) {
 		return nil, kcErr("user %q has no credential (client-certificate-data, token or username/password)", kctx.AuthInfo)
 	}
 	return cfg, nil
+}
+
+// forbiddenIP reports addresses a cluster API server never has: link-local
+// (cloud metadata services live there), multicast and unspecified.
+func forbiddenIP(ip net.IP) bool {
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified()
 }
 
 func selfContained(c *clientcmdapi.Cluster, u *clientcmdapi.AuthInfo) error {
@@ -139,7 +152,9 @@ func classify(host string, err error) error {
 	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
 		return kcErr("cannot reach the cluster at %s: %v", host, err)
 	}
-	return kcErr("the cluster at %s did not answer as a Kubernetes API server: %v", host, err)
+	// The error text may quote the answer; do not echo an arbitrary
+	// service's reply back to the caller.
+	return kcErr("the server at %s did not answer as a Kubernetes API server", host)
 }
 
 // SumCapacity adds up node capacity for cpu, memory and pods.

@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -208,6 +210,9 @@ func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c *model.Clus
 	if err != nil {
 		return kubeconfigErr(err)
 	}
+	if a.pointsAtSelf(cfg.Host) {
+		return httpx.Invalid("kubeconfig: its server is this Paddock server; register the cluster itself")
+	}
 	facts, err := kc.Probe(r.Context(), cfg)
 	if err != nil {
 		return kubeconfigErr(err)
@@ -241,4 +246,25 @@ func conflict(err error, name string) error {
 		return httpx.Conflict("a cluster named %q already exists", name)
 	}
 	return rest.StoreError(err, "cluster")
+}
+
+// pointsAtSelf reports a kubeconfig aimed at Paddock's own URL: every user
+// of such a "cluster" would act as the kubeconfig's owner elsewhere.
+func (a *API) pointsAtSelf(server string) bool {
+	own, err1 := url.Parse(a.ExternalURL)
+	target, err2 := url.Parse(server)
+	if err1 != nil || err2 != nil || own.Host == "" {
+		return false
+	}
+	return strings.EqualFold(hostPort(own), hostPort(target))
+}
+
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "http" {
+		return u.Host + ":80"
+	}
+	return u.Host + ":443"
 }
