@@ -237,6 +237,15 @@ func TestClustersBehindOneURL(t *testing.T) {
 		}
 	}
 
+	// An administrator who still has to change a temporary password gets no
+	// cluster access either.
+	s.must("POST", "/v1/users", admin, map[string]any{"username": "newadmin", "password": "temporary-pass-1", "admin": true, "mustChangePassword": true}, 201, nil)
+	pending := filepath.Join(t.TempDir(), "newadmin")
+	os.WriteFile(pending, []byte(strings.ReplaceAll(string(data), adminToken, s.login("newadmin", "temporary-pass-1"))), 0o600)
+	if out, err := testenv.Kubectl(t, testenv.SystemKubectl, pending, "--context", "paddock-beta", "get", "configmaps"); err == nil || !strings.Contains(out, "Forbidden") {
+		t.Errorf("an admin with a temporary password reached a cluster: %v\n%s", err, out)
+	}
+
 	// Deleting the clusters removes Paddock's objects downstream and cuts
 	// the agent off.
 	for _, c := range []clusterView{ca, cb} {
