@@ -1,14 +1,13 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"github.com/paddockhq/paddock/internal/apitest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -83,46 +82,15 @@ func startServer(t *testing.T) *server {
 
 // call sends one JSON request as the admin.
 func (s *server) call(method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(s.t.Context(), method, s.app.URL()+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if s.admin != "" {
-		req.Header.Set("Authorization", "Bearer "+s.admin)
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, data, err
+	return s.api().Call(s.t.Context(), method, path, s.admin, body)
 }
 
 func (s *server) must(method, path string, body any, want int, out any) {
 	s.t.Helper()
-	code, data, err := s.call(method, path, body)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if code != want {
-		s.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, want, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			s.t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
+	s.api().Must(s.t, method, path, s.admin, body, want, out)
 }
+
+func (s *server) api() *apitest.Client { return &apitest.Client{URL: s.app.URL(), HTTP: s.http} }
 
 type cluster struct {
 	ID, Name, State, StateReason string

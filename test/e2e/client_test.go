@@ -1,10 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"github.com/paddockhq/paddock/internal/apitest"
 	"net/http"
 	"net/url"
 )
@@ -27,50 +26,17 @@ type user struct {
 // call sends method path with body as JSON (when not nil) and the bearer
 // token (when not empty), and returns the status and response body.
 func (s *server) call(ctx context.Context, method, path, token string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return s.api().Call(ctx, method, path, token, body)
 }
 
 // must is call that fails the test unless the status is want; the
 // response is decoded into out when out is not nil.
 func (s *server) must(method, path, token string, body any, want int, out any) {
 	s.t.Helper()
-	status, b, err := s.call(context.Background(), method, path, token, body)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if status != want {
-		s.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			s.t.Fatalf("%s %s: decoding %s: %v", method, path, b, err)
-		}
-	}
+	s.api().Must(s.t, method, path, token, body, want, out)
 }
+
+func (s *server) api() *apitest.Client { return &apitest.Client{URL: s.URL, HTTP: s.Client} }
 
 // login signs in and returns the session token.
 func (s *server) login(username, password string) string {
