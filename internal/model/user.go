@@ -16,7 +16,14 @@ type User struct {
 	// PasswordHash is an encoded argon2id hash; empty for users without a
 	// local password. It never leaves the server.
 	PasswordHash string
-	Admin        bool
+	// Admin is the built-in global role "admin": every capability, and
+	// cluster-admin in every cluster.
+	Admin bool
+	// GlobalRoles names the custom global roles the user holds (the
+	// built-in "user" role is implicit).
+	GlobalRoles []string
+	// Groups are the local groups the user is in (bindings may name them).
+	Groups []string
 	Disabled     bool
 	// MustChangePassword is set for generated bootstrap passwords: until the
 	// user picks their own, their tokens only reach /v1/me and the password
