@@ -26,6 +26,7 @@ type Store interface {
 	Clusters
 	Audit
 	Secrets
+	Access
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend.
@@ -62,7 +63,8 @@ type Users interface {
 	// token of the user is deleted in the same transaction. fn must not
 	// change the ID, nor call the store (it runs inside the transaction).
 	UpdateUser(ctx context.Context, id string, fn func(*model.User) error) (*model.User, error)
-	// DeleteUser removes the user and every token of theirs (ErrNotFound
+	// DeleteUser removes the user, every token and every binding of theirs
+	// (ErrNotFound
 	// when there is no such user).
 	DeleteUser(ctx context.Context, id string) error
 	CountUsers(ctx context.Context) (int, error)
@@ -133,5 +135,64 @@ type Clusters interface {
 	ListClusters(ctx context.Context, query string, p Page) (clusters []model.Cluster, next string, err error)
 	// UpdateCluster is a transactional read-modify-write like UpdateUser.
 	UpdateCluster(ctx context.Context, id string, fn func(*model.Cluster) error) (*model.Cluster, error)
+	// DeleteCluster removes the cluster with its projects and bindings.
 	DeleteCluster(ctx context.Context, id string) error
+}
+
+// BindingFilter selects bindings; zero fields do not filter.
+type BindingFilter struct {
+	ClusterID string // bindings in the cluster, of the cluster or of its projects
+	ProjectID string
+	// ClusterOnly keeps cluster-scoped bindings (no project).
+	ClusterOnly  bool
+	Subject      model.Subject // Kind and Name must both be set to filter
+	RoleTemplate string
+}
+
+// Access persists the access model: custom global roles, custom role
+// templates, projects and bindings (built-ins live in code). Every change
+// through these methods, and every user change, bumps AccessRevision, so
+// replicas notice changes made elsewhere.
+type Access interface {
+	// CreateGlobalRole: a duplicate name is ErrConflict.
+	CreateGlobalRole(ctx context.Context, r *model.GlobalRole) error
+	GetGlobalRole(ctx context.Context, name string) (*model.GlobalRole, error)
+	// ListGlobalRoles orders by name.
+	ListGlobalRoles(ctx context.Context) ([]model.GlobalRole, error)
+	UpdateGlobalRole(ctx context.Context, name string, fn func(*model.GlobalRole) error) (*model.GlobalRole, error)
+	DeleteGlobalRole(ctx context.Context, name string) error
+
+	// CreateRoleTemplate: a duplicate name is ErrConflict.
+	CreateRoleTemplate(ctx context.Context, t *model.RoleTemplate) error
+	GetRoleTemplate(ctx context.Context, name string) (*model.RoleTemplate, error)
+	// ListRoleTemplates orders by name.
+	ListRoleTemplates(ctx context.Context) ([]model.RoleTemplate, error)
+	UpdateRoleTemplate(ctx context.Context, name string, fn func(*model.RoleTemplate) error) (*model.RoleTemplate, error)
+	DeleteRoleTemplate(ctx context.Context, name string) error
+
+	// CreateProject: the cluster must exist (ErrNotFound); a duplicate
+	// name in the cluster (case-insensitive) is ErrConflict.
+	CreateProject(ctx context.Context, p *model.Project) error
+	GetProject(ctx context.Context, id string) (*model.Project, error)
+	// ListProjects orders by cluster, then name; clusterID "" lists all.
+	ListProjects(ctx context.Context, clusterID string) ([]model.Project, error)
+	// UpdateProject may not change ID or ClusterID.
+	UpdateProject(ctx context.Context, id string, fn func(*model.Project) error) (*model.Project, error)
+	// DeleteProject removes the project and its bindings.
+	DeleteProject(ctx context.Context, id string) error
+
+	// CreateBinding: the cluster (and project, when set) must exist and a
+	// User subject must be an existing user ID (ErrNotFound otherwise).
+	CreateBinding(ctx context.Context, b *model.Binding) error
+	GetBinding(ctx context.Context, id string) (*model.Binding, error)
+	// ListBindings orders by creation time, then ID; expired bindings are
+	// included (callers check Active).
+	ListBindings(ctx context.Context, f BindingFilter) ([]model.Binding, error)
+	DeleteBinding(ctx context.Context, id string) error
+	// DeleteExpiredBindings removes bindings that expired before now.
+	DeleteExpiredBindings(ctx context.Context, before time.Time) (int, error)
+
+	// AccessRevision is a counter that grows with every change to the
+	// access model or to users.
+	AccessRevision(ctx context.Context) (int64, error)
 }

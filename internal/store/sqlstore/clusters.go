@@ -199,11 +199,18 @@ func (s *Store) UpdateCluster(ctx context.Context, id string, fn func(*model.Clu
 	return out, err
 }
 
-// DeleteCluster removes the cluster, or returns store.ErrNotFound.
+// DeleteCluster removes the cluster, or returns store.ErrNotFound. The
+// schema cascades to its projects and bindings; it bumps the access
+// revision.
 func (s *Store) DeleteCluster(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM clusters WHERE id = ?`), id)
-	if err != nil {
-		return fmt.Errorf("sqlstore: deleting cluster %q: %w", id, err)
-	}
-	return expectOne(res, fmt.Sprintf("cluster %q", id))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.bumpRevision(ctx, tx); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM clusters WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: deleting cluster %q: %w", id, err)
+		}
+		return expectOne(res, fmt.Sprintf("cluster %q", id))
+	})
 }

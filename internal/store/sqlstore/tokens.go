@@ -17,8 +17,8 @@ const tokenColumns = `id, user_id, kind, description, hash, created_at, expires_
 // hash joined to the user by primary key. It is prepared once by Open.
 const authenticateQuery = `SELECT
 	t.id, t.user_id, t.kind, t.description, t.hash, t.created_at, t.expires_at, t.last_used_at,
-	u.id, u.username, u.display_name, u.provider, u.password_hash, u.admin, u.disabled,
-	u.must_change_password, u.created_at, u.updated_at
+	u.id, u.username, u.display_name, u.provider, u.password_hash, u.admin, u.global_roles, u.groups,
+	u.disabled, u.must_change_password, u.created_at, u.updated_at
 FROM tokens t JOIN users u ON u.id = t.user_id
 WHERE t.hash = ? AND t.expires_at > ? AND NOT u.disabled`
 
@@ -71,13 +71,12 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token) error {
 // store.ErrNotFound. It runs one prepared query.
 func (s *Store) Authenticate(ctx context.Context, hash string, now time.Time) (*model.Token, *model.User, error) {
 	var (
-		t                    model.Token
-		u                    model.User
-		createdAt, updatedAt int64
+		t model.Token
+		u model.User
 	)
 	dest, finish := tokenFields(&t)
-	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.Provider, &u.PasswordHash, &u.Admin,
-		&u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt)
+	userDest, finishUser := userFields(&u)
+	dest = append(dest, userDest...)
 	err := s.auth.QueryRowContext(ctx, hash, toDB(now)).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The hash is a credential: keep it out of error messages.
@@ -87,7 +86,9 @@ func (s *Store) Authenticate(ctx context.Context, hash string, now time.Time) (*
 		return nil, nil, fmt.Errorf("sqlstore: authenticating: %w", err)
 	}
 	finish()
-	u.CreatedAt, u.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
+	if err := finishUser(); err != nil {
+		return nil, nil, err
+	}
 	return &t, &u, nil
 }
 

@@ -11,22 +11,54 @@ import (
 	"github.com/paddockhq/paddock/internal/store"
 )
 
-const userColumns = `id, username, display_name, provider, password_hash, admin, disabled,
-	must_change_password, created_at, updated_at`
+const userColumns = `id, username, display_name, provider, password_hash, admin, global_roles, groups,
+	disabled, must_change_password, created_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanUser(row scanner) (*model.User, error) {
+// userFields returns the scan destinations of userColumns; finish decodes
+// the JSON lists and converts the times into u after the scan.
+func userFields(u *model.User) (dest []any, finish func() error) {
 	var (
-		u                    model.User
+		globalRoles, groups  string
 		createdAt, updatedAt int64
 	)
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Provider, &u.PasswordHash, &u.Admin,
-		&u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt); err != nil {
+	dest = []any{&u.ID, &u.Username, &u.DisplayName, &u.Provider, &u.PasswordHash, &u.Admin, &globalRoles,
+		&groups, &u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt}
+	return dest, func() error {
+		if err := decodeList(globalRoles, &u.GlobalRoles); err != nil {
+			return fmt.Errorf("sqlstore: user %q global roles: %w", u.ID, err)
+		}
+		if err := decodeList(groups, &u.Groups); err != nil {
+			return fmt.Errorf("sqlstore: user %q groups: %w", u.ID, err)
+		}
+		u.CreatedAt, u.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
+		return nil
+	}
+}
+
+// scanUser scans a row of userColumns followed by extra destinations.
+func scanUser(row scanner, extra ...any) (*model.User, error) {
+	var u model.User
+	dest, finish := userFields(&u)
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
+	if err := finish(); err != nil {
+		return nil, err
+	}
 	return &u, nil
+}
+
+// userLists returns the stored forms of u's global roles and groups.
+func userLists(u *model.User) (globalRoles, groups string, err error) {
+	if globalRoles, err = encodeList(u.GlobalRoles); err != nil {
+		return "", "", err
+	}
+	if groups, err = encodeList(u.Groups); err != nil {
+		return "", "", err
+	}
+	return globalRoles, groups, nil
 }
 
 // foldCase is the case-insensitive form of usernames and display names,
@@ -44,23 +76,33 @@ func validateUser(u *model.User) error {
 }
 
 // CreateUser inserts u. A duplicate ID or username (case-insensitive) is
-// store.ErrConflict.
+// store.ErrConflict. It bumps the access revision.
 func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	if err := validateUser(u); err != nil {
 		return err
 	}
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO users (id, username, username_lower, display_name,
-		display_name_lower, provider, password_hash, admin, disabled, must_change_password, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		u.ID, u.Username, foldCase(u.Username), u.DisplayName, foldCase(u.DisplayName), u.Provider,
-		u.PasswordHash, u.Admin, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt), toDB(u.UpdatedAt))
-	if isUniqueViolation(err) {
-		return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
-	}
+	globalRoles, groups, err := userLists(u)
 	if err != nil {
 		return fmt.Errorf("sqlstore: creating user %q: %w", u.Username, err)
 	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.bumpRevision(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (id, username, username_lower, display_name,
+			display_name_lower, provider, password_hash, admin, global_roles, groups, disabled,
+			must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			u.ID, u.Username, foldCase(u.Username), u.DisplayName, foldCase(u.DisplayName), u.Provider,
+			u.PasswordHash, u.Admin, globalRoles, groups, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt),
+			toDB(u.UpdatedAt))
+		if isUniqueViolation(err) {
+			return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: creating user %q: %w", u.Username, err)
+		}
+		return nil
+	})
 }
 
 // GetUser returns the user with this ID, or store.ErrNotFound.
@@ -129,16 +171,11 @@ func (s *Store) ListUsers(ctx context.Context, query string, p store.Page) ([]mo
 			next = userCursor(lastKey)
 			break
 		}
-		var (
-			u                    model.User
-			createdAt, updatedAt int64
-		)
-		if err := rows.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Provider, &u.PasswordHash, &u.Admin,
-			&u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt, &lastKey); err != nil {
+		u, err := scanUser(rows, &lastKey)
+		if err != nil {
 			return nil, "", fmt.Errorf("sqlstore: listing users: %w", err)
 		}
-		u.CreatedAt, u.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
-		users = append(users, u)
+		users = append(users, *u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlstore: listing users: %w", err)
@@ -147,13 +184,17 @@ func (s *Store) ListUsers(ctx context.Context, query string, p store.Page) ([]mo
 }
 
 // UpdateUser reads the user, applies fn and writes the result back in one
-// transaction; fn's error aborts it and is returned as is. fn must not
+// transaction that also bumps the access revision; fn's error aborts it and
+// is returned as is. fn must not
 // change the ID, nor call the store (on SQLite it would wait for the write
 // connection fn's own transaction holds). A Disabled result also deletes
 // all of the user's tokens in the same transaction.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*model.User) error) (*model.User, error) {
 	var out *model.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.bumpRevision(ctx, tx); err != nil {
+			return err
+		}
 		u, err := scanUser(tx.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE id = ?`+s.forUpdate()), id))
 		if err != nil {
 			return userErr(err, fmt.Sprintf("user %q", id))
@@ -167,11 +208,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*model.User) 
 		if err := validateUser(u); err != nil {
 			return err
 		}
+		globalRoles, groups, err := userLists(u)
+		if err != nil {
+			return fmt.Errorf("sqlstore: updating user %q: %w", id, err)
+		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE users SET username = ?, username_lower = ?, display_name = ?,
-			display_name_lower = ?, provider = ?, password_hash = ?, admin = ?, disabled = ?,
-			must_change_password = ?, created_at = ?, updated_at = ? WHERE id = ?`),
+			display_name_lower = ?, provider = ?, password_hash = ?, admin = ?, global_roles = ?, groups = ?,
+			disabled = ?, must_change_password = ?, created_at = ?, updated_at = ? WHERE id = ?`),
 			u.Username, foldCase(u.Username), u.DisplayName, foldCase(u.DisplayName), u.Provider, u.PasswordHash,
-			u.Admin, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt), toDB(u.UpdatedAt), id)
+			u.Admin, globalRoles, groups, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt), toDB(u.UpdatedAt), id)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
 		}
@@ -192,14 +237,20 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*model.User) 
 	return out, nil
 }
 
-// DeleteUser removes the user; the schema cascades to their tokens. A
-// missing user is store.ErrNotFound.
+// DeleteUser removes the user; the schema cascades to their tokens and
+// bindings. A missing user is store.ErrNotFound. It bumps the access
+// revision.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM users WHERE id = ?`), id)
-	if err != nil {
-		return fmt.Errorf("sqlstore: deleting user %q: %w", id, err)
-	}
-	return expectOne(res, fmt.Sprintf("user %q", id))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.bumpRevision(ctx, tx); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM users WHERE id = ?`), id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: deleting user %q: %w", id, err)
+		}
+		return expectOne(res, fmt.Sprintf("user %q", id))
+	})
 }
 
 // CountUsers returns the number of users.
