@@ -2,11 +2,18 @@ package api
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api/auditlog"
+	"github.com/paddockhq/paddock/internal/api/bindings"
+	"github.com/paddockhq/paddock/internal/api/projects"
+	"github.com/paddockhq/paddock/internal/api/roles"
 	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/api/identity"
 	"github.com/paddockhq/paddock/internal/api/rest"
@@ -40,6 +47,12 @@ type Deps struct {
 	DefaultTTL      time.Duration
 	MaxTTL          time.Duration
 	Now             func() time.Time
+	// Access answers every authorization question.
+	Access *access.Authorizer
+	// Kube returns a client acting as Paddock itself in a cluster.
+	Kube func(ctx context.Context, clusterID string) (kubernetes.Interface, error)
+	// NamespaceProject returns the project of a namespace ("" none).
+	NamespaceProject func(ctx context.Context, clusterID, namespace string) (string, error)
 }
 
 // Server is the assembled HTTP surface.
@@ -54,25 +67,32 @@ func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Kube == nil {
+		d.Kube = func(context.Context, string) (kubernetes.Interface, error) {
+			return nil, errors.New("this server has no access to clusters")
+		}
+	}
 	s := &Server{deps: d}
 	httpx.SecretPathPrefixes = []string{"/v1/import/"}
 	s.routes = append(s.routes, s.systemRoutes()...)
 	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store}).Routes()...)
-	s.routes = append(s.routes, (&users.API{Store: d.Store, Now: d.Now}).Routes()...)
+	s.routes = append(s.routes, (&users.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
-		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent}
+		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access}
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
-	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: MayUseCluster})...)
+	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }
+	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse})...)
+	s.routes = append(s.routes, (&projects.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)
+	s.routes = append(s.routes, (&bindings.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
+	ra := &roles.API{Store: d.Store, Acc: d.Access, Now: d.Now}
+	s.routes = append(s.routes, ra.Routes()...)
+	s.routes = append(s.routes, ra.GlobalRoutes()...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
 }
-
-// MayUseCluster says whether a principal may reach a cluster at all. Until
-// the access model lands, only Paddock administrators may.
-func MayUseCluster(p *auth.Principal, _ *model.Cluster) bool { return p != nil && p.User.Admin }
 
 // Routes returns every route served (for the OpenAPI test).
 func (s *Server) Routes() []rest.Route { return s.routes }
@@ -80,7 +100,9 @@ func (s *Server) Routes() []rest.Route { return s.routes }
 // Handler returns the full middleware chain over the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	rest.Mount(mux, s.routes)
+	rest.Mount(mux, s.routes, func(p *auth.Principal, capability string) bool {
+		return s.deps.Access.Capable(access.WhoOf(p.User), capability)
+	})
 	if s.deps.KubeProxy != nil {
 		mux.Handle("/k8s/clusters/", s.deps.KubeProxy)
 	}

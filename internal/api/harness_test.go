@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"github.com/paddockhq/paddock/internal/access"
 	"io"
 	"net"
 	"net/http"
@@ -73,8 +74,12 @@ func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 	// The cache is on, as in production, so the revocation tests prove
 	// that changes flush it.
 	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: cacheTTL})
+	acc := access.New(st, c.Now, nil)
+	if _, err := acc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
-		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now,
+		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now, Access: acc,
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})
 	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.StartTLS()

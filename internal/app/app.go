@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api"
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/clusters"
@@ -21,6 +22,7 @@ import (
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/pki"
 	"github.com/paddockhq/paddock/internal/proxy"
+	"github.com/paddockhq/paddock/internal/rbacsync"
 	"github.com/paddockhq/paddock/internal/secrets"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
 	"github.com/paddockhq/paddock/internal/tunnel"
@@ -38,6 +40,7 @@ type App struct {
 	served chan error
 	stop   context.CancelFunc
 	tunnel *tunnel.Server
+	rbac   *rbacsync.Manager
 	demo   *demo // nil unless StartDemoCluster ran
 }
 
@@ -87,20 +90,29 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	if err != nil {
 		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
 	}
+	acc := access.New(st, time.Now, log)
+	if _, err := acc.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("loading the access model: %w", err)
+	}
+	rsync := rbacsync.New(rbacsync.Options{Source: st, Log: log})
+	acc.OnChange(rsync.Changed)
 	metrics := httpx.NewMetrics()
-	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now}
+	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now,
+		OnActive: rsync.Engage}
 	tun := tunnel.NewServer(tunnel.ServerOptions{Authenticate: clusters.AgentAuthenticator(st),
 		OnConnect: health.Connected, OnDisconnect: health.Disconnected, Logger: log})
 	health.Tunnel = tun
 	metrics.Registry().MustRegister(clusters.NewCollector(st, tun))
-	be := &backends{store: st, tun: tun}
-	kube := proxy.New(proxy.Options{Backend: be.Backend, Authorize: be.Authorize, Logger: log})
+	be := &backends{store: st, tun: tun, acc: acc}
+	kc := &kubeClients{store: st, health: health}
+	kube := proxy.New(proxy.Options{Backend: be.Backend, Authorize: be.Authorize, Logger: log,
+		Identity: identity(acc), Namespaces: &nsPolicy{acc: acc, kube: kc}})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
 		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube,
-		ClusterCleanup: health.Cleanup, DisconnectAgent: tun.Disconnect,
-		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL})
+		ClusterCleanup: health.Cleanup, DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
+		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun}
+	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync}
 	a.srv = &http.Server{
 		Handler: apiSrv.Handler(),
 		// HTTP/2 for API and kube clients (no connection churn under load);
@@ -116,6 +128,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	go func() { a.served <- a.srv.Serve(tls.NewListener(ln, a.srv.TLSConfig)) }()
 	go a.collectGarbage(runCtx)
 	go health.Run(runCtx)
+	go acc.Run(runCtx, time.Second)
 	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
 		"version", version.String(), "startup", time.Since(began).Round(time.Millisecond))
 	banner(out, extURL, cfg, generated)
@@ -161,6 +174,13 @@ func (a *App) collectGarbage(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("deleted expired tokens", "count", n)
 		}
+		// Expired bindings grant nothing from the moment they expire; they
+		// stay listed (as expired) for a day, then go.
+		if n, err := a.store.DeleteExpiredBindings(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("deleting expired bindings failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("deleted expired bindings", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -194,6 +214,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		err = <-done
 	}
 	a.stop()
+	a.rbac.Close()
 	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown
 	return errors.Join(err, a.store.Close())
 }

@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
-	"github.com/paddockhq/paddock/internal/api"
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/model"
@@ -25,6 +25,7 @@ import (
 type backends struct {
 	store store.Store
 	tun   *tunnel.Server
+	acc   *access.Authorizer
 
 	mu    sync.Mutex
 	cache map[string]*proxy.Backend
@@ -78,7 +79,7 @@ func (b *backends) Authorize(ctx context.Context, p *auth.Principal, id string) 
 	if err != nil {
 		return err
 	}
-	if !api.MayUseCluster(p, c) {
+	if !b.acc.MayReach(access.WhoOf(p.User), c.ID) {
 		return fmt.Errorf("user %q may not use cluster %q", p.User.Username, c.Name)
 	}
 	return nil

@@ -30,10 +30,15 @@ type Health struct {
 	Log      *slog.Logger
 	Interval time.Duration
 	Now      func() time.Time
+	// OnActive, when set, hears when a cluster answers after being out of
+	// reach (or for the first time in this process), with how Paddock
+	// reaches it; the RBAC sync engages or resyncs there.
+	OnActive func(clusterID string, cfg *rest.Config)
 
 	mu      sync.Mutex
 	probing map[string]bool
 	bound   map[string]bool // clusters whose admin binding is in place
+	engaged map[string]bool // clusters OnActive has heard of since they last dropped
 	// transports keeps one tunnel transport per agent cluster, so probes
 	// reuse one idle stream instead of leaving a new one behind each time.
 	transports map[string]*http.Transport
@@ -80,6 +85,7 @@ func (h *Health) Disconnected(id string) {
 		t.CloseIdleConnections()
 		delete(h.transports, id)
 	}
+	delete(h.engaged, id)
 	h.mu.Unlock()
 	h.set(id, func(c *model.Cluster) {
 		c.State, c.StateReason = model.ClusterUnavailable, "the agent disconnected"
@@ -145,6 +151,11 @@ func (h *Health) probe(id string) {
 	}
 	if err == nil {
 		h.ensureAdmins(ctx, c, cfg)
+		h.engage(c.ID, cfg)
+	} else {
+		h.mu.Lock()
+		delete(h.engaged, c.ID)
+		h.mu.Unlock()
 	}
 	h.set(id, func(c *model.Cluster) {
 		if err != nil {
@@ -245,4 +256,22 @@ func (h *Health) Cleanup(ctx context.Context, c *model.Cluster) error {
 		return err
 	}
 	return RemoveFromCluster(ctx, cfg, c.ConnectedVia == model.ConnectAgent)
+}
+
+// engage tells OnActive about a cluster that answers, once per stretch of
+// reachability.
+func (h *Health) engage(id string, cfg *rest.Config) {
+	if h.OnActive == nil {
+		return
+	}
+	h.mu.Lock()
+	if h.engaged == nil {
+		h.engaged = map[string]bool{}
+	}
+	first := !h.engaged[id]
+	h.engaged[id] = true
+	h.mu.Unlock()
+	if first {
+		h.OnActive(id, cfg)
+	}
 }

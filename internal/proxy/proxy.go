@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,9 @@ type Options struct {
 	// Identity maps a principal to the Kubernetes user and groups to
 	// impersonate; [DefaultIdentity] when nil. An empty user is refused.
 	Identity func(p *auth.Principal) (user string, groups []string)
+	// Namespaces, when set, makes namespace requests follow projects (see
+	// [NamespacePolicy]).
+	Namespaces NamespacePolicy
 	// MaxBodyBytes limits request bodies (not upgrade streams);
 	// [DefaultMaxBodyBytes] when zero, no limit when negative.
 	MaxBodyBytes int64
@@ -94,6 +98,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("paddock: user %q may not access cluster %q", pr.User.Username, id))
 		return
 	}
+	ns := p.namespaces(w, r, pr, id, rest)
+	if ns.done {
+		return
+	}
 	user, groups := p.opts.Identity(pr)
 	if user == "" {
 		// Without Impersonate-User the cluster would see the proxy's own
@@ -137,9 +145,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limit.max = p.opts.MaxBodyBytes
 		out.Body = &limitedBody{ReadCloser: r.Body, left: p.opts.MaxBodyBytes + 1, limit: limit}
 	}
+	if ns.body != nil {
+		out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(ns.body)), int64(len(ns.body))
+	}
 	sanitize(out.Header, upgrade)
 	setForwarded(out.Header, r)
-	setIdentity(out.Header, user, groups)
+	if !ns.asPaddock {
+		setIdentity(out.Header, user, groups)
+	}
 
 	target := *be.URL
 	target.Path, target.RawPath = joinPath(be.URL, rest)

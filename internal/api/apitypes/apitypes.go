@@ -19,6 +19,8 @@ type User struct {
 	Admin              bool      `json:"admin"`
 	Disabled           bool      `json:"disabled"`
 	MustChangePassword bool      `json:"mustChangePassword"`
+	GlobalRoles        []string  `json:"globalRoles"`
+	Groups             []string  `json:"groups"`
 	CreatedAt          time.Time `json:"createdAt"`
 	UpdatedAt          time.Time `json:"updatedAt"`
 }
@@ -28,6 +30,7 @@ func UserView(u *model.User) User {
 	return User{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Provider: u.Provider,
 		Admin: u.Admin, Disabled: u.Disabled, MustChangePassword: u.MustChangePassword,
+		GlobalRoles: nonNil(u.GlobalRoles), Groups: nonNil(u.Groups),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
@@ -48,4 +51,11 @@ func CheckDisplayName(name string) error {
 		return fmt.Errorf("displayName must be at most 256 bytes")
 	}
 	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -33,7 +34,7 @@ type Event struct {
 // Routes lists the audit routes.
 func (a *API) Routes() []rest.Route {
 	return []rest.Route{
-		{Method: "GET", Path: "/v1/audit", Tag: "audit", Access: rest.Admin, Summary: "Read the audit log, newest first",
+		{Method: "GET", Path: "/v1/audit", Tag: "audit", Access: rest.Capability, Cap: model.CapAuditRead, Summary: "Read the audit log, newest first",
 			Query: append([]rest.Param{
 				{Name: "actor", Type: "string", Description: "username"},
 				{Name: "action", Type: "string", Description: "exact action, or a prefix ending in * (user.*)"},

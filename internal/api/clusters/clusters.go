@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/audit"
 	"github.com/paddockhq/paddock/internal/auth"
@@ -34,6 +36,7 @@ type API struct {
 	Cleanup func(ctx context.Context, c *model.Cluster) error
 	// Disconnect drops a deleted cluster's agent tunnel.
 	Disconnect func(clusterID string)
+	Acc        *access.Authorizer
 }
 
 // Cluster is the public view of a cluster: never a credential.
@@ -84,17 +87,17 @@ type PatchRequest struct {
 // Routes lists the cluster routes.
 func (a *API) Routes() []rest.Route {
 	return []rest.Route{
-		{Method: "GET", Path: "/v1/clusters", Tag: "clusters", Access: rest.Admin, Summary: "List clusters, ordered by name",
+		{Method: "GET", Path: "/v1/clusters", Tag: "clusters", Access: rest.Authenticated, Summary: "List the clusters the caller may reach, ordered by name",
 			Query:    append([]rest.Param{{Name: "q", Type: "string", Description: "substring of the name"}}, rest.PageParams...),
 			Response: rest.List[Cluster]{}, Handler: a.list},
-		{Method: "POST", Path: "/v1/clusters", Audit: "cluster.create", Tag: "clusters", Access: rest.Admin,
-			Summary: "Register a cluster: for an agent (returns the import command) or, with a kubeconfig, directly",
+		{Method: "POST", Path: "/v1/clusters", Audit: "cluster.create", Tag: "clusters", Access: rest.Capability, Cap: model.CapClustersCreate,
+			Summary: "Register a cluster: for an agent (returns the import command) or, with a kubeconfig, directly; the creator becomes its owner",
 			Request: CreateRequest{}, Response: Created{}, Status: http.StatusCreated, Handler: a.create},
-		{Method: "GET", Path: "/v1/clusters/{id}", Tag: "clusters", Access: rest.Admin, Summary: "Read a cluster",
+		{Method: "GET", Path: "/v1/clusters/{id}", Tag: "clusters", Access: rest.Authenticated, Summary: "Read a cluster",
 			Response: Cluster{}, Handler: a.get},
-		{Method: "PATCH", Path: "/v1/clusters/{id}", Audit: "cluster.update", Tag: "clusters", Access: rest.Admin, Summary: "Rename, describe or relabel a cluster",
+		{Method: "PATCH", Path: "/v1/clusters/{id}", Audit: "cluster.update", Tag: "clusters", Access: rest.Authenticated, Summary: "Rename, describe or relabel a cluster (its owners)",
 			Request: PatchRequest{}, Response: Cluster{}, Handler: a.patch},
-		{Method: "DELETE", Path: "/v1/clusters/{id}", Audit: "cluster.delete", Tag: "clusters", Access: rest.Admin,
+		{Method: "DELETE", Path: "/v1/clusters/{id}", Audit: "cluster.delete", Tag: "clusters", Access: rest.Authenticated,
 			Summary: "Delete a cluster; its agent credential and stored kubeconfig stop working at once",
 			Status:  http.StatusNoContent, Handler: a.delete},
 		{Method: "GET", Path: "/v1/import/{file}", Tag: "clusters", Access: rest.Public,
@@ -163,6 +166,9 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return conflict(err, c.Name)
 	}
+	if err := a.ownBy(r, c); err != nil {
+		return err
+	}
 	manifestURL := a.ExternalURL + "/v1/import/" + secret + ".yaml"
 	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c), Registration: &Registration{
 		Token: secret, ManifestURL: manifestURL,
@@ -228,6 +234,9 @@ func (a *API) createDirect(w http.ResponseWriter, r *http.Request, c *model.Clus
 	if err := a.Store.CreateCluster(r.Context(), c); err != nil {
 		_ = a.Store.DeleteSecret(r.Context(), kc.KubeconfigSecret(c.ID))
 		return conflict(err, c.Name)
+	}
+	if err := a.ownBy(r, c); err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c)})
 	return nil

@@ -15,13 +15,16 @@ import (
 )
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) error {
+	if !a.Acc.Everywhere(rest.Who(r)) {
+		return a.listReachable(w, r)
+	}
 	return rest.ServeList(w, r, a.Store.ListClusters, View, "cluster")
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.Store.GetCluster(r.Context(), r.PathValue("id"))
+	c, err := a.reachable(r)
 	if err != nil {
-		return rest.StoreError(err, "cluster")
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, View(c))
 	return nil
@@ -30,6 +33,9 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) error {
 func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 	var req PatchRequest
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if _, err := a.owned(r); err != nil {
 		return err
 	}
 	c, err := a.Store.UpdateCluster(r.Context(), r.PathValue("id"), func(c *model.Cluster) error {
@@ -61,9 +67,9 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	c, err := a.Store.GetCluster(r.Context(), id)
+	c, err := a.owned(r)
 	if err != nil {
-		return rest.StoreError(err, "cluster")
+		return err
 	}
 	audit.Annotate(r.Context(), "cluster.delete", c.Name)
 	out := Deleted{Message: "no cleanup configured"}
@@ -85,6 +91,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 	if a.Disconnect != nil {
 		a.Disconnect(id)
 	}
+	a.Acc.Changed(r.Context(), id)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

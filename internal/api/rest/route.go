@@ -21,6 +21,9 @@ const (
 	Authenticated
 	// Admin routes need an admin.
 	Admin
+	// Capability routes need the global capability named by Route.Cap (an
+	// admin holds every capability).
+	Capability
 )
 
 // Param documents a query parameter.
@@ -40,6 +43,8 @@ type Route struct {
 	Summary string
 	Tag     string
 	Access  Access
+	// Cap is the capability a Capability route needs.
+	Cap string
 	// DuringPasswordChange lets a user who must still change a generated
 	// password call the route.
 	DuringPasswordChange bool
@@ -61,14 +66,20 @@ func (rt Route) SuccessStatus() int {
 	return rt.Status
 }
 
+// Capable says whether a principal holds a global capability.
+type Capable func(p *auth.Principal, capability string) bool
+
 // Mount registers routes on mux, each behind the access guard.
-func Mount(mux *http.ServeMux, routes []Route) {
+func Mount(mux *http.ServeMux, routes []Route, capable Capable) {
 	for _, rt := range routes {
-		mux.Handle(rt.Method+" "+rt.Path, guard(rt))
+		if rt.Access == Capability && (rt.Cap == "" || capable == nil) {
+			panic("rest: route " + rt.Method + " " + rt.Path + " needs a capability and a checker")
+		}
+		mux.Handle(rt.Method+" "+rt.Path, guard(rt, capable))
 	}
 }
 
-func guard(rt Route) http.Handler {
+func guard(rt Route, capable Capable) http.Handler {
 	return httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		httpx.InfoFrom(r.Context()).Route = rt.Method + " " + rt.Path
 		if rt.Audit != "" {
@@ -85,6 +96,9 @@ func guard(rt Route) http.Handler {
 			}
 			if rt.Access == Admin && !p.User.Admin {
 				return httpx.Forbidden("this operation needs an administrator")
+			}
+			if rt.Access == Capability && !capable(p, rt.Cap) {
+				return httpx.Forbidden("this operation needs the %s capability", rt.Cap)
 			}
 		}
 		return rt.Handler(w, r)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api/apitypes"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/audit"
@@ -20,6 +22,7 @@ import (
 // API serves the user routes.
 type API struct {
 	Store store.Store
+	Acc   *access.Authorizer
 	Now   func() time.Time
 }
 
@@ -29,15 +32,20 @@ type CreateRequest struct {
 	Password    string `json:"password"`
 	DisplayName string `json:"displayName,omitempty"`
 	Admin       bool   `json:"admin,omitempty"`
+	// GlobalRoles are custom global roles to hold; Groups local groups.
+	GlobalRoles []string `json:"globalRoles,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
 	// MustChangePassword makes the password a temporary one.
 	MustChangePassword bool `json:"mustChangePassword,omitempty"`
 }
 
 // PatchRequest changes the fields present.
 type PatchRequest struct {
-	DisplayName *string `json:"displayName,omitempty"`
-	Admin       *bool   `json:"admin,omitempty"`
-	Disabled    *bool   `json:"disabled,omitempty"`
+	DisplayName *string   `json:"displayName,omitempty"`
+	Admin       *bool     `json:"admin,omitempty"`
+	Disabled    *bool     `json:"disabled,omitempty"`
+	GlobalRoles *[]string `json:"globalRoles,omitempty"`
+	Groups      *[]string `json:"groups,omitempty"`
 	// Password resets the password; the user must change it at next login
 	// and every token of theirs is revoked.
 	Password *string `json:"password,omitempty"`
@@ -46,16 +54,16 @@ type PatchRequest struct {
 // Routes lists the user routes.
 func (a *API) Routes() []rest.Route {
 	return []rest.Route{
-		{Method: "GET", Path: "/v1/users", Tag: "users", Access: rest.Admin, Summary: "List users, ordered by username",
+		{Method: "GET", Path: "/v1/users", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "List users, ordered by username",
 			Query:    append([]rest.Param{{Name: "q", Type: "string", Description: "substring of username or display name"}}, rest.PageParams...),
 			Response: rest.List[apitypes.User]{}, Handler: a.list},
-		{Method: "POST", Path: "/v1/users", Audit: "user.create", Tag: "users", Access: rest.Admin, Summary: "Create a local user",
+		{Method: "POST", Path: "/v1/users", Audit: "user.create", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "Create a local user",
 			Request: CreateRequest{}, Response: apitypes.User{}, Status: http.StatusCreated, Handler: a.create},
-		{Method: "GET", Path: "/v1/users/{id}", Tag: "users", Access: rest.Admin, Summary: "Read a user",
+		{Method: "GET", Path: "/v1/users/{id}", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "Read a user",
 			Response: apitypes.User{}, Handler: a.get},
-		{Method: "PATCH", Path: "/v1/users/{id}", Audit: "user.update", Tag: "users", Access: rest.Admin, Summary: "Change a user; disabling revokes every token of theirs at once",
+		{Method: "PATCH", Path: "/v1/users/{id}", Audit: "user.update", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "Change a user; disabling revokes every token of theirs at once",
 			Request: PatchRequest{}, Response: apitypes.User{}, Handler: a.patch},
-		{Method: "DELETE", Path: "/v1/users/{id}", Audit: "user.delete", Tag: "users", Access: rest.Admin, Summary: "Delete a user and every token of theirs",
+		{Method: "DELETE", Path: "/v1/users/{id}", Audit: "user.delete", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "Delete a user and every token of theirs",
 			Status: http.StatusNoContent, Handler: a.delete},
 	}
 }
@@ -74,6 +82,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 		auth.CheckPasswordPolicy(req.Username, req.Password)); err != nil {
 		return httpx.Invalid("%s", err.Error())
 	}
+	admin := req.Admin
+	if err := a.authorize(r, nil, change{admin: &admin, roles: &req.GlobalRoles, groups: &req.Groups}); err != nil {
+		return err
+	}
 	hash, err := auth.HashPassword(req.Password)
 	if err != nil {
 		return err
@@ -82,7 +94,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	u := &model.User{
 		ID: uuid.NewString(), Username: req.Username, DisplayName: req.DisplayName,
 		Provider: model.LocalProvider, PasswordHash: hash, Admin: req.Admin,
-		MustChangePassword: req.MustChangePassword, CreatedAt: now, UpdatedAt: now,
+		MustChangePassword: req.MustChangePassword, GlobalRoles: req.GlobalRoles, Groups: req.Groups, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := a.Store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -90,6 +102,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	a.Acc.Changed(r.Context())
 	httpx.WriteJSON(w, http.StatusCreated, apitypes.UserView(u))
 	return nil
 }
@@ -119,12 +132,16 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 			return httpx.Invalid("%s", err.Error())
 		}
 	}
+	cur, err := a.Store.GetUser(r.Context(), id)
+	if err != nil {
+		return rest.StoreError(err, "user")
+	}
+	if err := a.authorize(r, cur, change{admin: req.Admin, roles: req.GlobalRoles, groups: req.Groups,
+		password: req.Password != nil && !self, other: req.Disabled != nil || req.DisplayName != nil}); err != nil {
+		return err
+	}
 	var hash string
 	if req.Password != nil { // hash before the transaction: argon2 is slow
-		cur, err := a.Store.GetUser(r.Context(), id)
-		if err != nil {
-			return rest.StoreError(err, "user")
-		}
 		if err := auth.CheckPasswordPolicy(cur.Username, *req.Password); err != nil {
 			return httpx.Invalid("%s", err.Error())
 		}
@@ -145,6 +162,12 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 		if req.Disabled != nil {
 			u.Disabled = *req.Disabled
 		}
+		if req.GlobalRoles != nil {
+			u.GlobalRoles = *req.GlobalRoles
+		}
+		if req.Groups != nil {
+			u.Groups = *req.Groups
+		}
 		u.UpdatedAt = a.Now().UTC()
 		return nil
 	})
@@ -157,6 +180,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	a.Acc.Changed(r.Context())
 	httpx.WriteJSON(w, http.StatusOK, apitypes.UserView(u))
 	return nil
 }
@@ -167,12 +191,18 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 	if auth.PrincipalFrom(r.Context()).User.ID == id {
 		return httpx.Invalid("you cannot delete yourself")
 	}
-	if u, err := a.Store.GetUser(r.Context(), id); err == nil {
-		audit.Annotate(r.Context(), "user.delete", u.Username)
+	u, err := a.Store.GetUser(r.Context(), id)
+	if err != nil {
+		return rest.StoreError(err, "user")
+	}
+	audit.Annotate(r.Context(), "user.delete", u.Username)
+	if err := a.authorize(r, u, change{other: true}); err != nil {
+		return err
 	}
 	if err := a.Store.DeleteUser(r.Context(), id); err != nil {
 		return rest.StoreError(err, "user")
 	}
+	a.Acc.Changed(r.Context())
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
