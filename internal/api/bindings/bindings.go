@@ -162,6 +162,16 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Acc.CheckBind(rest.Who(r), b); err != nil {
 		return rest.AccessError(err)
 	}
+	same, err := a.Store.ListBindings(r.Context(), store.BindingFilter{ClusterID: b.ClusterID, ProjectID: b.ProjectID,
+		ClusterOnly: b.ProjectID == "", Subject: b.Subject, RoleTemplate: b.RoleTemplate})
+	if err != nil {
+		return err
+	}
+	for _, o := range same {
+		if o.Active(a.Now()) && o.ExpiresAt.IsZero() {
+			return httpx.Conflict("binding %s already grants this (without expiry)", o.ID)
+		}
+	}
 	if err := a.Store.CreateBinding(r.Context(), b); err != nil {
 		return rest.StoreError(err, "binding")
 	}
@@ -187,21 +197,27 @@ func (a *API) Build(r *http.Request, req CreateRequest) (*model.Binding, error) 
 	switch {
 	case req.Project != "":
 		p, err := a.Store.GetProject(ctx, req.Project)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !a.Acc.MaySeeProject(rest.Who(r), p.ID)) {
-			return nil, httpx.Invalid("no project %q (or you may not see it)", req.Project)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, httpx.Invalid("no project %q", req.Project)
 		}
 		if err != nil {
 			return nil, err
+		}
+		if !a.Acc.MaySeeProject(rest.Who(r), p.ID) {
+			return nil, httpx.Forbidden("you may not manage members of project %q", req.Project)
 		}
 		if req.Cluster != "" && req.Cluster != p.ClusterID {
 			return nil, httpx.Invalid("project %q is not in cluster %q", req.Project, req.Cluster)
 		}
 		b.ClusterID, b.ProjectID = p.ClusterID, p.ID
 	case req.Cluster != "":
-		if _, err := a.Store.GetCluster(ctx, req.Cluster); errors.Is(err, store.ErrNotFound) || !a.Acc.MayReach(rest.Who(r), req.Cluster) {
-			return nil, httpx.Invalid("no cluster %q (or you may not see it)", req.Cluster)
+		if _, err := a.Store.GetCluster(ctx, req.Cluster); errors.Is(err, store.ErrNotFound) {
+			return nil, httpx.Invalid("no cluster %q", req.Cluster)
 		} else if err != nil {
 			return nil, err
+		}
+		if !a.Acc.MayReach(rest.Who(r), req.Cluster) {
+			return nil, httpx.Forbidden("you may not manage members of cluster %q", req.Cluster)
 		}
 		b.ClusterID = req.Cluster
 	default:
