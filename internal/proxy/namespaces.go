@@ -18,7 +18,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/paddockhq/paddock/internal/auth"
@@ -154,12 +156,8 @@ func (p *Proxy) createNamespace(w http.ResponseWriter, r *http.Request, pr *auth
 	if !ok {
 		return nsOutcome{done: true}
 	}
-	mt := mediaType(r)
-	if mt != "application/json" && mt != "application/yaml" && mt != "" {
-		return forbidden(w, r, "namespaces are created through Paddock as JSON or YAML (got %q)", mt)
-	}
-	var ns corev1.Namespace
-	if err := yaml.Unmarshal(body, &ns); err != nil {
+	ns, err := decodeNamespace(body)
+	if err != nil {
 		writeStatus(w, r, http.StatusBadRequest, metav1.StatusReasonBadRequest, "", "paddock: not a namespace: "+err.Error())
 		return nsOutcome{done: true}
 	}
@@ -204,12 +202,29 @@ func (p *Proxy) createNamespace(w http.ResponseWriter, r *http.Request, pr *auth
 // patch or a merge directive over the labels) needs a right on the whole
 // cluster.
 func (p *Proxy) updateNamespace(w http.ResponseWriter, r *http.Request, pr *auth.Principal, id, name string) nsOutcome {
-	pol := p.opts.Namespaces
 	body, ok := readBody(w, r, p.opts.MaxBodyBytes)
 	if !ok {
 		return nsOutcome{done: true}
 	}
-	target, known, touched := labelChange(r.Method, mediaType(r), body)
+	mt := mediaType(r)
+	if r.Method == http.MethodPut && mt == runtime.ContentTypeProtobuf {
+		// Re-express a protobuf object as JSON for the label check.
+		ns, err := decodeNamespace(body)
+		if err != nil {
+			writeStatus(w, r, http.StatusBadRequest, metav1.StatusReasonBadRequest, "", "paddock: not a namespace: "+err.Error())
+			return nsOutcome{done: true}
+		}
+		js, _ := json.Marshal(ns)
+		target, known, touched := labelChange(r.Method, "application/json", js)
+		return p.checkMove(w, r, pr, id, name, body, target, known, touched)
+	}
+	target, known, touched := labelChange(r.Method, mt, body)
+	return p.checkMove(w, r, pr, id, name, body, target, known, touched)
+}
+
+func (p *Proxy) checkMove(w http.ResponseWriter, r *http.Request, pr *auth.Principal, id, name string, body []byte,
+	target string, known, touched bool) nsOutcome {
+	pol := p.opts.Namespaces
 	if !touched {
 		return nsOutcome{body: body}
 	}
@@ -233,6 +248,9 @@ func (p *Proxy) updateNamespace(w http.ResponseWriter, r *http.Request, pr *auth
 	if !pol.MayPlace(pr, id, cur) {
 		return forbidden(w, r, "you may not take namespace %s out of %s", name, describeProject(cur))
 	}
+	if target == "" && !pol.MayPlace(pr, id, "") {
+		return forbidden(w, r, "only those with rights on the whole cluster may take namespace %s out of every project", name)
+	}
 	if target != "" {
 		if !pol.IsProject(id, target) {
 			writeStatus(w, r, http.StatusUnprocessableEntity, metav1.StatusReasonInvalid, "",
@@ -247,6 +265,20 @@ func (p *Proxy) updateNamespace(w http.ResponseWriter, r *http.Request, pr *auth
 		}
 	}
 	return nsOutcome{body: body}
+}
+
+// decodeNamespace reads a Namespace in any encoding the apiserver takes
+// (JSON, YAML, protobuf).
+func decodeNamespace(body []byte) (*corev1.Namespace, error) {
+	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(body, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	ns, ok := obj.(*corev1.Namespace)
+	if !ok {
+		return nil, fmt.Errorf("got %T", obj)
+	}
+	return ns, nil
 }
 
 func describeProject(id string) string {

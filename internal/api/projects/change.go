@@ -209,6 +209,10 @@ func (a *API) detach(w http.ResponseWriter, r *http.Request) error {
 	if cur != p.ID {
 		return httpx.NotFound("namespace %q is not in project %q", name, p.Name)
 	}
+	// Out of every project is the cluster's unassigned pool: its right.
+	if !a.Acc.MayPlaceNamespace(rest.Who(r), p.ClusterID, "") {
+		return httpx.Forbidden("only those with rights on the whole cluster may take a namespace out of every project")
+	}
 	if err := projectns.Detach(r.Context(), cs, name); err != nil {
 		return kubeError(err)
 	}
