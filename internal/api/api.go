@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -12,11 +12,11 @@ import (
 	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api/auditlog"
 	"github.com/paddockhq/paddock/internal/api/bindings"
-	"github.com/paddockhq/paddock/internal/api/projects"
-	"github.com/paddockhq/paddock/internal/api/roles"
 	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/api/identity"
+	"github.com/paddockhq/paddock/internal/api/projects"
 	"github.com/paddockhq/paddock/internal/api/rest"
+	"github.com/paddockhq/paddock/internal/api/roles"
 	"github.com/paddockhq/paddock/internal/api/tokens"
 	"github.com/paddockhq/paddock/internal/api/users"
 	"github.com/paddockhq/paddock/internal/audit"

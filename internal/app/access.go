@@ -109,4 +109,3 @@ func identity(acc *access.Authorizer) func(p *auth.Principal) (string, []string)
 		return proxy.IdentityWith(p, extra)
 	}
 }
-

@@ -237,4 +237,3 @@ func kubeError(err error) error {
 	}
 	return httpx.Errorf(http.StatusBadGateway, "cluster_error", "the cluster refused: %v", err)
 }
-
