@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/paddockhq/paddock/internal/access"
+	"github.com/paddockhq/paddock/internal/api/accessdata"
 	"github.com/paddockhq/paddock/internal/api/auditlog"
 	"github.com/paddockhq/paddock/internal/api/bindings"
 	"github.com/paddockhq/paddock/internal/api/clusters"
@@ -90,6 +91,7 @@ func New(d Deps) *Server {
 	ra := &roles.API{Store: d.Store, Acc: d.Access, Now: d.Now}
 	s.routes = append(s.routes, ra.Routes()...)
 	s.routes = append(s.routes, ra.GlobalRoutes()...)
+	s.routes = append(s.routes, (&accessdata.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
 }

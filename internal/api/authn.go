@@ -81,7 +81,7 @@ func flushOnChange(svc *auth.Service) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			next.ServeHTTP(w, r)
 			if unsafe(r.Method) {
-				for _, p := range []string{"/v1/users", "/v1/tokens", "/v1/auth/", "/v1/me"} {
+				for _, p := range []string{"/v1/users", "/v1/tokens", "/v1/auth/", "/v1/me", "/v1/access/apply"} {
 					if strings.HasPrefix(r.URL.Path, p) {
 						svc.Flush()
 						return
