@@ -20,6 +20,7 @@ import (
 	"github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/config"
 	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/pki"
 	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/rbacsync"
@@ -109,7 +110,11 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 		Identity: identity(acc), Namespaces: &nsPolicy{acc: acc, kube: kc}})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
 		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube,
-		ClusterCleanup: health.Cleanup, DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
+		ClusterCleanup: func(ctx context.Context, c *model.Cluster) error {
+			rsync.Disengage(c.ID) // or it would restore what the cleanup removes
+			return health.Cleanup(ctx, c)
+		},
+		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
 		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync}

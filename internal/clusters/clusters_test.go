@@ -126,7 +126,8 @@ func TestProbeAndManifestAgainstARealCluster(t *testing.T) {
 		return strings.TrimSpace(lines[len(lines)-1]) // after any "not namespace scoped" warning
 	}
 	for _, a := range [][]string{{"impersonate", "users"}, {"impersonate", "groups"}, {"create", "clusterrolebindings"},
-		{"bind", "clusterroles"}, {"patch", "namespaces"}, {"list", "nodes"}} {
+		{"bind", "clusterroles"}, {"escalate", "clusterroles"}, {"patch", "namespaces"}, {"create", "namespaces"}, {"list", "nodes"},
+		{"create", "resourcequotas", "-n", "default"}, {"watch", "resourcequotas", "-A"}, {"delete", "rolebindings", "-n", "default"}} {
 		if got := can(a...); got != "yes" {
 			t.Errorf("agent cannot %v: %s", a, got)
 		}

@@ -28,7 +28,8 @@ type ManifestOptions struct {
 }
 
 // AgentRules is exactly what the agent needs: impersonate the people Paddock
-// proxies for, keep Paddock's RBAC objects and namespace labels in step,
+// proxies for, keep Paddock's RBAC objects, project quotas and namespace
+// labels in step,
 // read what it reports (version, nodes), and remove itself.
 var AgentRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"users", "groups", "serviceaccounts"}, Verbs: []string{"impersonate"}},
@@ -37,6 +38,8 @@ var AgentRules = []rbacv1.PolicyRule{
 		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete", "escalate", "bind"}},
 	{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 	{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+	// Project quotas are ResourceQuotas the RBAC sync keeps in step.
+	{APIGroups: []string{""}, Resources: []string{"resourcequotas"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 	// Deleting the cluster from Paddock removes the agent's namespace.
 	{APIGroups: []string{""}, Resources: []string{"namespaces"}, ResourceNames: []string{AgentNamespace}, Verbs: []string{"delete"}},
 	{NonResourceURLs: []string{"/version", "/healthz", "/readyz"}, Verbs: []string{"get"}},

@@ -343,6 +343,26 @@ func TestAccessModel(t *testing.T) {
 		eventually(t, 5*time.Second, "bob cannot create into Q", expectForbidden(bob, t, "create", "-f", writeFile(t,
 			"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: q9\n  labels:\n    paddock.io/project: "+Q.ID+"\n")))
 	})
+
+	t.Run("removal", func(t *testing.T) { removeAndCheck(t, s, admin, ka, A.ID) })
+}
+
+// removeAndCheck deletes the cluster from Paddock and checks that nothing
+// of the access model stays behind in it.
+func removeAndCheck(t *testing.T, s *server, admin string, c *testenv.Cluster, id string) {
+	var del struct{ RemovedFromCluster bool }
+	s.must("DELETE", "/v1/clusters/"+id, admin, nil, 200, &del)
+	if !del.RemovedFromCluster {
+		t.Fatal("cluster objects not removed")
+	}
+	sel := metav1.ListOptions{LabelSelector: "paddock.io/managed=rbac"}
+	ctx := context.Background()
+	crs, _ := c.Client().RbacV1().ClusterRoles().List(ctx, sel)
+	rbs, _ := c.Client().RbacV1().RoleBindings("").List(ctx, sel)
+	qs, _ := c.Client().CoreV1().ResourceQuotas("").List(ctx, sel)
+	if len(crs.Items)+len(rbs.Items)+len(qs.Items) != 0 {
+		t.Fatalf("left behind: %d cluster roles, %d role bindings, %d quotas", len(crs.Items), len(rbs.Items), len(qs.Items))
+	}
 }
 
 func writeFile(t *testing.T, content string) string {
