@@ -115,7 +115,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 			return health.Cleanup(ctx, c)
 		},
 		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
-		DefaultTTL: cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client})
+		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync}
 	a.srv = &http.Server{
