@@ -179,6 +179,23 @@ func TestEscalation(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
+	// Time-bound access cannot mint lasting access.
+	gus := w.user("gus")
+	w.bind(model.SubjectUser, "gus", "project-owner", "A", "Q", w.now.Add(time.Hour))
+	grant := func(expires time.Time) error {
+		b := binding("project-member", "A", "Q")
+		b.ExpiresAt = expires
+		return w.acc.CheckBind(gus, b)
+	}
+	if err := grant(time.Time{}); !errors.Is(err, access.ErrDenied) {
+		t.Errorf("a time-bound owner granted lasting access: %v", err)
+	}
+	if err := grant(w.now.Add(2 * time.Hour)); !errors.Is(err, access.ErrDenied) {
+		t.Errorf("a time-bound owner granted access beyond their own: %v", err)
+	}
+	if err := grant(w.now.Add(30 * time.Minute)); err != nil {
+		t.Errorf("a time-bound owner may grant within their own window: %v", err)
+	}
 	// Widening a template where it is bound needs the new rules there.
 	w.bind(model.SubjectUser, "bob", "ext-apps", "A", "Q", time.Time{})
 	wide := rbac.KubeRules(god.Rules)

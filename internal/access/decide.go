@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -81,8 +82,15 @@ func (a *Authorizer) CheckBind(w Who, b *model.Binding) error {
 	if !ok {
 		return fmt.Errorf("role template %q does not resolve (see the server log)", t.Name)
 	}
-	if ok, missing := rbac.Covers(a.Held(w, b.ClusterID, b.ProjectID), rules); !ok {
+	held, permanent, latest := a.held(w, b.ClusterID, b.ProjectID)
+	if ok, missing := rbac.Covers(held, rules); !ok {
 		return denied("role template %q grants permissions you do not hold in this %s: %s", t.Name, scope, describe(missing))
+	}
+	// Time-bound access must not mint lasting access: what the grantor
+	// holds only until some time can be granted only until then.
+	if ok, _ := rbac.Covers(permanent, rules); !ok && (b.ExpiresAt.IsZero() || b.ExpiresAt.After(latest)) {
+		return denied("your own access in this %s ends at %s; a binding you grant must expire by then",
+			scope, latest.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -203,24 +203,36 @@ func (a *Authorizer) Access(w Who, clusterID string) *ClusterAccess {
 // (projectID empty) or one project of it. Cluster-wide roles count in every
 // project of the cluster.
 func (a *Authorizer) Held(w Who, clusterID, projectID string) []rbacv1.PolicyRule {
+	rules, _, _ := a.held(w, clusterID, projectID)
+	return rules
+}
+
+// held returns the rules held in a scope, those held without an expiry,
+// and the latest expiry among the bindings that grant them (zero when
+// none expires).
+func (a *Authorizer) held(w Who, clusterID, projectID string) (all, permanent []rbacv1.PolicyRule, latest time.Time) {
 	s, v := a.view(w)
 	if v.everywhere {
-		return s.rules["cluster-owner"]
+		r := s.rules["cluster-owner"]
+		return r, r, time.Time{}
 	}
 	ca := v.clusters[clusterID]
 	if ca == nil {
-		return nil
+		return nil, nil, time.Time{}
 	}
-	var out []rbacv1.PolicyRule
-	for _, b := range ca.Cluster {
-		out = append(out, s.rules[b.RoleTemplate]...)
-	}
+	bs := ca.Cluster
 	if projectID != "" {
-		for _, b := range ca.Projects[projectID] {
-			out = append(out, s.rules[b.RoleTemplate]...)
+		bs = append(slices.Clip(bs), ca.Projects[projectID]...)
+	}
+	for _, b := range bs {
+		all = append(all, s.rules[b.RoleTemplate]...)
+		if b.ExpiresAt.IsZero() {
+			permanent = append(permanent, s.rules[b.RoleTemplate]...)
+		} else if b.ExpiresAt.After(latest) {
+			latest = b.ExpiresAt
 		}
 	}
-	return out
+	return all, permanent, latest
 }
 
 // ReachableClusters lists the IDs of clusters the principal is bound in

@@ -118,3 +118,10 @@ type Binding struct {
 
 // Active reports whether the binding grants anything at now.
 func (b Binding) Active(now time.Time) bool { return b.ExpiresAt.IsZero() || now.Before(b.ExpiresAt) }
+
+// IsSystemNamespace reports a namespace that no project may hold: the
+// cluster's own (kube-*) and Paddock's agent namespace. Whoever held such
+// a namespace through a project would hold the cluster.
+func IsSystemNamespace(name string) bool {
+	return name == "kube-system" || name == "kube-public" || name == "kube-node-lease" || name == "paddock-system"
+}

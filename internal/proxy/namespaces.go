@@ -179,9 +179,13 @@ func (p *Proxy) createNamespace(w http.ResponseWriter, r *http.Request, pr *auth
 	if wide, _ := pol.Scope(pr, id); wide {
 		return nsOutcome{body: body} // as the user: Kubernetes decides the rest
 	}
-	// Only name and labels are taken from the user's object: Paddock's
-	// credential creates it, so nothing else the user sends is vouched for.
-	clean := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, GenerateName: ns.GenerateName, Labels: ns.Labels}}
+	// Only the name and the project label are taken from the user's object:
+	// Paddock's credential creates it, so nothing else the user sends is
+	// vouched for — another label could lift Pod Security
+	// (pod-security.kubernetes.io/enforce) or pass another tenant's
+	// NetworkPolicy namespaceSelector.
+	clean := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, GenerateName: ns.GenerateName,
+		Labels: map[string]string{model.ProjectLabel: project}}}
 	q := r.URL.Query()
 	created, err := pol.Create(r.Context(), id, clean, metav1.CreateOptions{DryRun: q["dryRun"], FieldManager: q.Get("fieldManager")})
 	if err != nil {
@@ -252,6 +256,9 @@ func (p *Proxy) checkMove(w http.ResponseWriter, r *http.Request, pr *auth.Princ
 		return forbidden(w, r, "only those with rights on the whole cluster may take namespace %s out of every project", name)
 	}
 	if target != "" {
+		if model.IsSystemNamespace(name) {
+			return forbidden(w, r, "namespace %s belongs to the cluster itself and cannot join a project", name)
+		}
 		if !pol.IsProject(id, target) {
 			writeStatus(w, r, http.StatusUnprocessableEntity, metav1.StatusReasonInvalid, "",
 				fmt.Sprintf("paddock: label %s=%s names no project of this cluster", model.ProjectLabel, target))
@@ -293,28 +300,14 @@ func describeProject(id string) string {
 // touched false when the write certainly leaves it alone.
 func labelChange(method, mt string, body []byte) (target string, known, touched bool) {
 	if mt == "application/json-patch+json" {
-		var ops []struct{ Path, From string }
-		if err := json.Unmarshal(body, &ops); err != nil {
-			return "", false, true
-		}
-		escaped := "/metadata/labels/" + strings.ReplaceAll(model.ProjectLabel, "/", "~1")
-		for _, op := range ops {
-			paths := []string{op.Path}
-			if op.From != "" {
-				paths = append(paths, op.From)
-			}
-			for _, p := range paths {
-				switch p {
-				case "", "/metadata", "/metadata/labels", escaped:
-					return "", false, true
-				}
-			}
-		}
-		return "", true, false
+		return jsonPatchTouches(body)
 	}
 	var obj map[string]any
 	if err := yaml.Unmarshal(body, &obj); err != nil {
 		return "", false, true // the cluster will refuse it; be strict meanwhile
+	}
+	if hasDirective(obj) {
+		return "", false, true // e.g. a root "$patch": "replace" drops every label
 	}
 	full := method == http.MethodPut
 	meta, present := obj["metadata"]
@@ -380,4 +373,36 @@ func writeKubeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	writeStatus(w, r, http.StatusServiceUnavailable, metav1.StatusReasonServiceUnavailable, "", "paddock: "+err.Error())
+}
+
+// jsonPatchTouches reads a JSON patch the way the apiserver's patch library
+// does — only the exact keys "path" and "from" count — and treats any op
+// with a look-alike key (encoding/json would match "Path" too) as unknown.
+func jsonPatchTouches(body []byte) (target string, known, touched bool) {
+	var ops []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &ops); err != nil {
+		return "", false, true
+	}
+	escaped := "/metadata/labels/" + strings.ReplaceAll(model.ProjectLabel, "/", "~1")
+	for _, op := range ops {
+		for k, raw := range op {
+			lk := strings.ToLower(k)
+			if (lk == "path" || lk == "from") && k != lk {
+				return "", false, true
+			}
+			if k != "path" && k != "from" {
+				continue
+			}
+			var p string
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return "", false, true
+			}
+			switch {
+			case p == "", p == "/metadata", p == "/metadata/labels", p == escaped,
+				strings.HasPrefix(p, escaped+"/"):
+				return "", false, true
+			}
+		}
+	}
+	return "", true, false
 }

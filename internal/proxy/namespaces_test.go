@@ -148,14 +148,14 @@ func TestNamespacePolicy(t *testing.T) {
 	// name and labels), into another or a made-up project no.
 	mk := func(name, project string) (*corev1.Namespace, error) {
 		return alice.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name,
-			Labels:      map[string]string{model.ProjectLabel: project},
+			Labels:      map[string]string{model.ProjectLabel: project, "pod-security.kubernetes.io/enforce": "privileged"},
 			Annotations: map[string]string{"scheduler.alpha.kubernetes.io/node-selector": "evil=true"}}}, metav1.CreateOptions{})
 	}
 	got, err := mk("pa4", "pa")
 	if err != nil {
 		t.Fatalf("alice creating in her project: %v", err)
 	}
-	if got.Labels[model.ProjectLabel] != "pa" || len(got.Annotations) != 0 {
+	if got.Labels[model.ProjectLabel] != "pa" || got.Labels["pod-security.kubernetes.io/enforce"] != "" || len(got.Annotations) != 0 {
 		t.Fatalf("created namespace: labels %v annotations %v", got.Labels, got.Annotations)
 	}
 	if _, err := mk("x-pb", "pb"); !apierrors.IsForbidden(err) {
@@ -175,17 +175,20 @@ func TestNamespacePolicy(t *testing.T) {
 	}
 	escaped := strings.ReplaceAll(model.ProjectLabel, "/", "~1")
 	for what, err := range map[string]error{
-		"merge patch into pb":        patch("pa1", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pb"}}}`),
-		"strategic patch into pb":    patch("pa1", types.StrategicMergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pb"}}}`),
-		"$patch replace":             patch("pa1", types.StrategicMergePatchType, `{"metadata":{"labels":{"$patch":"replace","a":"b"}}}`),
-		"json patch on the label":    patch("pa1", types.JSONPatchType, `[{"op":"replace","path":"/metadata/labels/`+escaped+`","value":"pb"}]`),
-		"json patch on all labels":   patch("pa1", types.JSONPatchType, `[{"op":"replace","path":"/metadata/labels","value":{}}]`),
-		"pull pb1 out of pb":         patch("pb1", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":null}}}`),
-		"pull plain into pa":         patch("plain", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pa"}}}`),
-		"apply without the label":    patch("pa1", types.ApplyPatchType, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pa1\n"),
-		"put without the label":      putNamespace(ctx, alice, "pa1", nil),
-		"put into pb":                putNamespace(ctx, alice, "pa2", map[string]string{model.ProjectLabel: "pb"}),
-		"status subresource into pb": statusUpdate(ctx, t, h, "pa2"),
+		"merge patch into pb":             patch("pa1", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pb"}}}`),
+		"strategic patch into pb":         patch("pa1", types.StrategicMergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pb"}}}`),
+		"$patch replace":                  patch("pa1", types.StrategicMergePatchType, `{"metadata":{"labels":{"$patch":"replace","a":"b"}}}`),
+		"json patch on the label":         patch("pa1", types.JSONPatchType, `[{"op":"replace","path":"/metadata/labels/`+escaped+`","value":"pb"}]`),
+		"json patch on all labels":        patch("pa1", types.JSONPatchType, `[{"op":"replace","path":"/metadata/labels","value":{}}]`),
+		"json patch with a Path decoy":    patch("pa1", types.JSONPatchType, `[{"op":"replace","path":"/metadata/labels/`+escaped+`","value":"pb","Path":"/spec"}]`),
+		"json patch with an escaped path": patch("pa1", types.JSONPatchType, `[{"op":"remove","path":"\u002fmetadata\u002flabels\u002f`+escaped+`"}]`),
+		"root $patch replace":             patch("pa1", types.StrategicMergePatchType, `{"$patch":"replace","metadata":{"name":"pa1"}}`),
+		"pull pb1 out of pb":              patch("pb1", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":null}}}`),
+		"pull plain into pa":              patch("plain", types.MergePatchType, `{"metadata":{"labels":{"`+model.ProjectLabel+`":"pa"}}}`),
+		"apply without the label":         patch("pa1", types.ApplyPatchType, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pa1\n"),
+		"put without the label":           putNamespace(ctx, alice, "pa1", nil),
+		"put into pb":                     putNamespace(ctx, alice, "pa2", map[string]string{model.ProjectLabel: "pb"}),
+		"status subresource into pb":      statusUpdate(ctx, t, h, "pa2"),
 	} {
 		if err == nil || !strings.Contains(err.Error(), "paddock") {
 			t.Errorf("%s: %v", what, err)

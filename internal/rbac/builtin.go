@@ -26,13 +26,16 @@ var (
 // Resource sets of the built-in templates.
 var (
 	// coreEditable are the core namespaced resources members may write.
+	// Endpoints (and discovery.k8s.io EndpointSlices) are read-only, as in
+	// Kubernetes' own edit role since 1.22 (CVE-2021-25740: a hand-made
+	// endpoint can point a Service at another tenant's pods).
 	coreEditable = []string{"pods", "services", "configmaps", "secrets", "persistentvolumeclaims",
-		"serviceaccounts", "replicationcontrollers", "endpoints"}
+		"serviceaccounts", "replicationcontrollers"}
 	// podActions are the pod subresources members may create (exec and
 	// friends are also read with get by older clients).
 	podActions = []string{"pods/exec", "pods/attach", "pods/portforward"}
 	// workloadGroups are API groups whose resources are all namespaced.
-	workloadGroups = []string{"apps", "batch", "autoscaling", "discovery.k8s.io"}
+	workloadGroups = []string{"apps", "batch", "autoscaling"}
 	// namespacedNetworking are the namespaced networking.k8s.io resources
 	// (the group also holds cluster-scoped ones: ingressclasses,
 	// ipaddresses, servicecidrs).
@@ -66,7 +69,8 @@ func clusterMemberRules() []model.PolicyRule {
 		rule(strs("*"), strs("*"), verbsRead),
 		rule(strs(""), append(slices.Clone(coreEditable), "events"), verbsWrite),
 		rule(strs(""), append(slices.Clone(podActions), "pods/eviction"), verbsWrite),
-		rule(append(slices.Clone(workloadGroups), "networking.k8s.io"), strs("*"), verbsWrite),
+		rule(workloadGroups, strs("*"), verbsWrite),
+		rule(strs("networking.k8s.io"), namespacedNetworking, verbsWrite),
 		rule(strs("policy"), strs("poddisruptionbudgets"), verbsWrite),
 		rule(strs(""), strs("namespaces"), strs("create")),
 	}
@@ -98,7 +102,7 @@ func projectMemberRules() []model.PolicyRule {
 		rule(strs(""), coreEditable, verbsAll),
 		rule(strs(""), podActions, strs("get", "create")),
 		rule(strs(""), strs("pods/eviction"), strs("create")),
-		rule(strs(""), strs("pods/log", "pods/status", "events", "resourcequotas", "limitranges"), verbsRead),
+		rule(strs(""), strs("pods/log", "pods/status", "events", "endpoints", "resourcequotas", "limitranges"), verbsRead),
 		// get: "kubectl get ns <own namespace>" through the RoleBinding.
 		// create: means nothing to Kubernetes in a RoleBinding (creating a
 		// namespace is cluster-scoped); Paddock reads it as "may place
@@ -107,14 +111,17 @@ func projectMemberRules() []model.PolicyRule {
 		rule(workloadGroups, strs("*"), verbsAll),
 		rule(strs("networking.k8s.io"), namespacedNetworking, verbsAll),
 		rule(strs("policy"), strs("poddisruptionbudgets"), verbsAll),
-		rule(strs("events.k8s.io"), strs("*"), verbsRead),
+		rule(strs("discovery.k8s.io", "events.k8s.io"), strs("*"), verbsRead),
 		rule(strs("metrics.k8s.io"), strs("pods"), verbsRead),
 	}
 }
 
+// projectOwnerRules add managing Roles and RoleBindings in the project's
+// namespaces — never with the escalate or bind verbs, so Kubernetes' own
+// rule holds: an owner creates or binds only what they already hold.
 func projectOwnerRules() []model.PolicyRule {
 	return append(projectMemberRules(),
-		rule(strs("rbac.authorization.k8s.io"), strs("roles", "rolebindings"), strs("*")),
+		rule(strs("rbac.authorization.k8s.io"), strs("roles", "rolebindings"), verbsAll),
 	)
 }
 
@@ -125,7 +132,7 @@ func BuiltinTemplates() []model.RoleTemplate {
 		{Name: TemplateClusterOwner, Context: model.ContextCluster, Builtin: true, Rules: clusterOwnerRules(),
 			Description: "Everything in the cluster, like Kubernetes' cluster-admin."},
 		{Name: TemplateClusterMember, Context: model.ContextCluster, Builtin: true, Rules: clusterMemberRules(),
-			Description: "Read everything; create namespaces and edit workloads, services, configuration and secrets in every namespace. No RBAC or node writes."},
+			Description: "Like Kubernetes' edit role bound cluster-wide: read everything, create namespaces, edit workloads, services, configuration and secrets in every namespace (no RBAC, node or endpoint writes). Editing pods and secrets in system namespaces is close to administering the cluster: grant it as you would cluster-admin; prefer project roles."},
 		{Name: TemplateClusterViewer, Context: model.ContextCluster, Builtin: true, Rules: clusterViewerRules(),
 			Description: "Read-only access to the cluster's resources, except secrets."},
 		{Name: TemplateProjectOwner, Context: model.ContextProject, Builtin: true, Rules: projectOwnerRules(),

@@ -265,6 +265,8 @@ func (c *cluster) input(ctx context.Context, cur *snapshot) (*rbac.Input, error)
 		p := ns.Labels[model.ProjectLabel]
 		switch {
 		case p == "" || terminating(ns):
+		case model.IsSystemNamespace(ns.Name):
+			c.noteUnknown(ns.Name, p) // never part of a project, whoever labelled it
 		case ids[p]:
 			in.Namespaces[ns.Name] = p
 		default:

@@ -147,6 +147,9 @@ func (a *API) attach(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := r.PathValue("name")
 	audit.Annotate(r.Context(), "project.namespace.attach", p.Name+"/"+name)
+	if model.IsSystemNamespace(name) {
+		return httpx.Forbidden("namespace %q belongs to the cluster itself and cannot join a project", name)
+	}
 	if err := a.placeable(r, p); err != nil {
 		return err
 	}

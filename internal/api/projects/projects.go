@@ -127,8 +127,8 @@ func Check(p *model.Project) error {
 		}
 	}
 	for k := range p.NamespaceQuota {
-		if _, ok := p.Quota[k]; !ok && len(p.Quota) > 0 {
-			return httpx.Invalid("namespaceQuota limits %s, which the project quota does not", k)
+		if _, ok := p.Quota[k]; !ok {
+			return httpx.Invalid("namespaceQuota limits %s, so the project quota must set the project's total for it (or every new namespace would add to it without bound)", k)
 		}
 	}
 	return nil
