@@ -19,9 +19,14 @@ type Who struct {
 	Groups []string
 }
 
-// WhoOf is the Who of a user with their local groups.
+// WhoOf is the Who of a user with their local groups and the groups
+// their identity provider reported ("<provider>:<group>").
 func WhoOf(u *model.User) Who {
-	return Who{UserID: u.ID, Admin: u.Admin, GlobalRoles: u.GlobalRoles, Groups: u.Groups}
+	groups := u.Groups
+	if len(u.ProviderGroups) > 0 {
+		groups = append(slices.Clip(groups), u.ProviderGroups...)
+	}
+	return Who{UserID: u.ID, Admin: u.Admin, GlobalRoles: u.GlobalRoles, Groups: groups}
 }
 
 func (w Who) key() string {

@@ -16,6 +16,7 @@ import (
 	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/api/identity"
 	"github.com/paddockhq/paddock/internal/api/projects"
+	"github.com/paddockhq/paddock/internal/api/providers"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/api/roles"
 	"github.com/paddockhq/paddock/internal/api/tokens"
@@ -24,6 +25,8 @@ import (
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -52,8 +55,12 @@ type Deps struct {
 	Access *access.Authorizer
 	// Kube returns a client acting as Paddock itself in a cluster.
 	Kube func(ctx context.Context, clusterID string) (kubernetes.Interface, error)
-	// NamespaceProject returns the project of a namespace ("" none).
-	NamespaceProject func(ctx context.Context, clusterID, namespace string) (string, error)
+	// AccessSync reports a cluster's RBAC sync.
+	AccessSync func(clusterID string) (clusters.AccessSync, bool)
+	// SignIn signs people in through identity providers; Sealer seals the
+	// pending state of browser sign-ins.
+	SignIn *signin.Service
+	Sealer *secrets.Sealer
 }
 
 // Server is the assembled HTTP surface.
@@ -76,12 +83,16 @@ func New(d Deps) *Server {
 	s := &Server{deps: d}
 	httpx.SecretPathPrefixes = []string{"/v1/import/"}
 	s.routes = append(s.routes, s.systemRoutes()...)
-	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store}).Routes()...)
+	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store, SignIn: d.SignIn}).Routes()...)
+	if d.SignIn != nil {
+		s.routes = append(s.routes, (&providers.API{Store: d.Store, Auth: d.Auth, SignIn: d.SignIn, Sealer: d.Sealer,
+			ExternalURL: d.ExternalURL, Now: d.Now}).Routes()...)
+	}
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
-		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access}
+		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access, AccessSync: d.AccessSync}
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
 	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }

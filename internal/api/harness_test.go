@@ -6,6 +6,11 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"github.com/paddockhq/paddock/internal/access"
+	"github.com/paddockhq/paddock/internal/idp"
+	"github.com/paddockhq/paddock/internal/idp/github"
+	"github.com/paddockhq/paddock/internal/idp/oidc"
+	"github.com/paddockhq/paddock/internal/idp/saml"
+	"github.com/paddockhq/paddock/internal/signin"
 	"io"
 	"net"
 	"net/http"
@@ -79,7 +84,9 @@ func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 		t.Fatal(err)
 	}
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
-		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now, Access: acc,
+		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now, Access: acc, Sealer: sealer,
+		SignIn: &signin.Service{Store: st, Auth: svc, Types: map[string]idp.Type{oidc.Type.Name: oidc.Type, saml.Type.Name: saml.Type,
+			github.Type.Name: github.Type}, Deps: idp.Deps{Now: c.Now, Replay: &idp.MemoryReplay{}}},
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})
 	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.StartTLS()

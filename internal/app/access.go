@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -9,12 +10,14 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/paddockhq/paddock/internal/access"
+	apiclusters "github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/projectns"
 	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/rbac"
+	"github.com/paddockhq/paddock/internal/rbacsync"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -107,5 +110,23 @@ func identity(acc *access.Authorizer) func(p *auth.Principal) (string, []string)
 			extra = []string{rbac.GroupClustersManagers}
 		}
 		return proxy.IdentityWith(p, extra)
+	}
+}
+
+// accessSync adapts the RBAC sync's status for the cluster API.
+func accessSync(m *rbacsync.Manager) func(string) (apiclusters.AccessSync, bool) {
+	at := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	return func(id string) (apiclusters.AccessSync, bool) {
+		st, ok := m.Status(id)
+		if !ok {
+			return apiclusters.AccessSync{}, false
+		}
+		return apiclusters.AccessSync{Synced: st.Synced, LastSync: at(st.LastSync), LastSuccess: at(st.LastSuccess),
+			Objects: st.Objects, LastError: st.LastError, Problems: st.Problems}, true
 	}
 }

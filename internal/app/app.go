@@ -25,6 +25,7 @@ import (
 	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/rbacsync"
 	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
 	"github.com/paddockhq/paddock/internal/tunnel"
 	"github.com/paddockhq/paddock/internal/version"
@@ -42,6 +43,7 @@ type App struct {
 	stop   context.CancelFunc
 	tunnel *tunnel.Server
 	rbac   *rbacsync.Manager
+	signin *signin.Service
 	demo   *demo // nil unless StartDemoCluster ran
 }
 
@@ -97,6 +99,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	}
 	rsync := rbacsync.New(rbacsync.Options{Source: st, Log: log})
 	acc.OnChange(rsync.Changed)
+	si := newSignIn(st, svc, log)
 	metrics := httpx.NewMetrics()
 	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now,
 		OnActive: rsync.Engage}
@@ -115,9 +118,10 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 			return health.Cleanup(ctx, c)
 		},
 		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
-		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client})
+		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client, AccessSync: accessSync(rsync),
+		SignIn: si, Sealer: sealer})
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync}
+	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si}
 	a.srv = &http.Server{
 		Handler: apiSrv.Handler(),
 		// HTTP/2 for API and kube clients (no connection churn under load);
@@ -134,6 +138,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	go a.collectGarbage(runCtx)
 	go health.Run(runCtx)
 	go acc.Run(runCtx, time.Second)
+	go refreshGroups(runCtx, si, cfg.GroupRefresh, log)
 	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
 		"version", version.String(), "startup", time.Since(began).Round(time.Millisecond))
 	banner(out, extURL, cfg, generated)
@@ -220,6 +225,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	a.stop()
 	a.rbac.Close()
+	a.signin.Close()
 	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown
 	return errors.Join(err, a.store.Close())
 }

@@ -30,7 +30,9 @@ type Server struct {
 	TokenDefaultTTL   time.Duration
 	TokenMaxTTL       time.Duration
 	SessionTTL        time.Duration
-	AgentImage        string
+	// GroupRefresh is how often identity-provider groups are re-read.
+	GroupRefresh time.Duration
+	AgentImage   string
 	// BootstrapPassword comes from PADDOCK_BOOTSTRAP_PASSWORD only (never a
 	// flag: flags show up in process listings).
 	BootstrapPassword string
@@ -46,6 +48,7 @@ func Defaults() Server {
 		TokenDefaultTTL: 30 * 24 * time.Hour,
 		TokenMaxTTL:     365 * 24 * time.Hour,
 		SessionTTL:      12 * time.Hour,
+		GroupRefresh:    time.Hour,
 		AgentImage:      "paddockhq/paddock:latest",
 	}
 }
@@ -64,6 +67,7 @@ func (c *Server) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.TokenDefaultTTL, "token-default-ttl", c.TokenDefaultTTL, "lifetime of API tokens created without a TTL [PADDOCK_TOKEN_DEFAULT_TTL]")
 	fs.DurationVar(&c.TokenMaxTTL, "token-max-ttl", c.TokenMaxTTL, "longest lifetime an API token may ask for [PADDOCK_TOKEN_MAX_TTL]")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "lifetime of a login session [PADDOCK_SESSION_TTL]")
+	fs.DurationVar(&c.GroupRefresh, "group-refresh-interval", c.GroupRefresh, "how often groups from identity providers are re-read [PADDOCK_GROUP_REFRESH_INTERVAL]")
 	fs.StringVar(&c.AgentImage, "agent-image", c.AgentImage, "container image of the agent in import manifests [PADDOCK_AGENT_IMAGE]")
 }
 
@@ -125,7 +129,7 @@ func (c *Server) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q: use text or json", c.LogFormat))
 	}
-	if c.TokenDefaultTTL <= 0 || c.TokenMaxTTL <= 0 || c.SessionTTL <= 0 {
+	if c.TokenDefaultTTL <= 0 || c.TokenMaxTTL <= 0 || c.SessionTTL <= 0 || c.GroupRefresh <= 0 {
 		errs = append(errs, errors.New("token and session TTLs must be positive"))
 	} else if c.TokenDefaultTTL > c.TokenMaxTTL {
 		errs = append(errs, fmt.Errorf("--token-default-ttl %s exceeds --token-max-ttl %s", c.TokenDefaultTTL, c.TokenMaxTTL))

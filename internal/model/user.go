@@ -23,8 +23,12 @@ type User struct {
 	// built-in "user" role is implicit).
 	GlobalRoles []string
 	// Groups are the local groups the user is in (bindings may name them).
-	Groups   []string
-	Disabled bool
+	Groups []string
+	// ProviderGroups are the groups their identity provider reported at the
+	// last sign-in or refresh, prefixed with the provider name
+	// ("ldap:devs").
+	ProviderGroups []string
+	Disabled       bool
 	// MustChangePassword is set for generated bootstrap passwords: until the
 	// user picks their own, their tokens only reach /v1/me and the password
 	// change call.

@@ -37,13 +37,16 @@ func DefaultIdentity(p *auth.Principal) (user string, groups []string) {
 // IdentityWith is DefaultIdentity plus extra groups (e.g. the group of
 // clusters-manage holders).
 func IdentityWith(p *auth.Principal, extra []string) (user string, groups []string) {
-	groups = make([]string, 0, len(p.User.Groups)+len(extra)+3)
+	groups = make([]string, 0, len(p.User.Groups)+len(p.User.ProviderGroups)+len(extra)+3)
 	groups = append(groups, GroupAuthenticated)
 	if p.User.Admin {
 		groups = append(groups, GroupAdmins)
 	}
 	groups = append(groups, extra...)
 	for _, g := range p.User.Groups {
+		groups = append(groups, rbac.KubeGroup(g))
+	}
+	for _, g := range p.User.ProviderGroups {
 		groups = append(groups, rbac.KubeGroup(g))
 	}
 	groups = append(groups, groupSystemAuthenticated)

@@ -27,6 +27,7 @@ type Store interface {
 	Audit
 	Secrets
 	Access
+	Providers
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend.
@@ -195,4 +196,35 @@ type Access interface {
 	// AccessRevision is a counter that grows with every change to the
 	// access model or to users.
 	AccessRevision(ctx context.Context) (int64, error)
+}
+
+// Providers persists identity providers and the identities linked to
+// users. Provider and identity writes bump AccessRevision like user writes.
+type Providers interface {
+	// CreateProvider: a duplicate name is ErrConflict.
+	CreateProvider(ctx context.Context, p *model.Provider) error
+	GetProvider(ctx context.Context, name string) (*model.Provider, error)
+	// ListProviders orders by name.
+	ListProviders(ctx context.Context) ([]model.Provider, error)
+	UpdateProvider(ctx context.Context, name string, fn func(*model.Provider) error) (*model.Provider, error)
+	// DeleteProvider removes the provider and its identities (users stay).
+	DeleteProvider(ctx context.Context, name string) error
+
+	// GetIdentity is ErrNotFound when no user is linked to the subject.
+	GetIdentity(ctx context.Context, provider, subject string) (*model.Identity, error)
+	// PutIdentity inserts or replaces the identity (the provider and user
+	// must exist: ErrNotFound otherwise) and, in the same transaction, sets
+	// the user's ProviderGroups to the identity's groups prefixed with
+	// "<provider>:".
+	PutIdentity(ctx context.Context, id *model.Identity) error
+	// ListIdentities lists a provider's identities refreshed before
+	// (zero: all), oldest refresh first, at most limit (<= 0: all).
+	ListIdentities(ctx context.Context, provider string, before time.Time, limit int) ([]model.Identity, error)
+	// SearchGroups returns distinct groups of a provider's identities
+	// ("" provider: all) containing query (case-insensitive), sorted, at
+	// most limit.
+	SearchGroups(ctx context.Context, provider, query string, limit int) ([]string, error)
+	// DeleteProviderSessions deletes every token of the users linked to the
+	// provider and returns how many.
+	DeleteProviderSessions(ctx context.Context, provider string) (int, error)
 }

@@ -195,6 +195,17 @@ func TestAccessModel(t *testing.T) {
 	eventually(t, 5*time.Second, "carol cannot write p1", expectForbidden(carol, t, "create", "configmap", "c1", "-n", "p1"))
 	eventually(t, 5*time.Second, "carol cannot read secrets", expectForbidden(carol, t, "get", "secrets", "-n", "p1"))
 	eventually(t, 5*time.Second, "carol sees p1, p2", nsList(carol, t, "p1", "p2"))
+	// The cluster reports its RBAC sync.
+	var detail struct {
+		AccessSync *struct {
+			Synced  bool
+			Objects int
+		}
+	}
+	s.must("GET", "/v1/clusters/"+A.ID, admin, nil, 200, &detail)
+	if detail.AccessSync == nil || !detail.AccessSync.Synced || detail.AccessSync.Objects < 5 {
+		t.Fatalf("access sync of A: %+v", detail.AccessSync)
+	}
 	// A watch of namespaces works for a project member too.
 	watch := testenv.StartKubectl(t, testenv.SystemKubectl, bob.kubeconfig, nil, "--context", "paddock-alpha", "get", "ns", "--watch", "-o", "name")
 	testenv.WaitLine(t, watch, "namespace/p1")

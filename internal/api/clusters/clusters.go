@@ -37,6 +37,20 @@ type API struct {
 	// Disconnect drops a deleted cluster's agent tunnel.
 	Disconnect func(clusterID string)
 	Acc        *access.Authorizer
+	// AccessSync reports the RBAC sync of a cluster (ok false when none
+	// runs for it here).
+	AccessSync func(clusterID string) (AccessSync, bool)
+}
+
+// AccessSync is the state of the reconciler that keeps a cluster's RBAC in
+// step with the access model.
+type AccessSync struct {
+	Synced      bool       `json:"synced"`
+	LastSync    *time.Time `json:"lastSync,omitempty"`
+	LastSuccess *time.Time `json:"lastSuccess,omitempty"`
+	Objects     int        `json:"objects"`
+	LastError   string     `json:"lastError,omitempty"`
+	Problems    []string   `json:"problems,omitempty"`
 }
 
 // Cluster is the public view of a cluster: never a credential.
@@ -52,8 +66,10 @@ type Cluster struct {
 	NodeCount         int               `json:"nodeCount"`
 	Capacity          map[string]string `json:"capacity"`
 	LastSeen          *time.Time        `json:"lastSeen,omitempty"`
-	CreatedAt         time.Time         `json:"createdAt"`
-	UpdatedAt         time.Time         `json:"updatedAt"`
+	// AccessSync is filled when reading one cluster.
+	AccessSync *AccessSync `json:"accessSync,omitempty"`
+	CreatedAt  time.Time   `json:"createdAt"`
+	UpdatedAt  time.Time   `json:"updatedAt"`
 }
 
 // Registration tells the user how to connect an agent cluster.

@@ -26,7 +26,13 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, View(c))
+	v := View(c)
+	if a.AccessSync != nil {
+		if st, ok := a.AccessSync(c.ID); ok {
+			v.AccessSync = &st
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 

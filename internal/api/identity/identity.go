@@ -17,6 +17,7 @@ import (
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -33,13 +34,16 @@ const (
 type API struct {
 	Auth  *auth.Service
 	Store store.Store
+	// SignIn signs people in through identity providers (nil: local only).
+	SignIn *signin.Service
 }
 
 // LoginRequest signs in with a password.
 type LoginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-	// Provider is the identity provider; empty or "local" for now.
+	// Provider is the identity provider; empty or "local" for a Paddock
+	// password, else the name of a password provider (LDAP).
 	Provider string `json:"provider,omitempty"`
 }
 
@@ -77,13 +81,25 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	audit.Annotate(r.Context(), "auth.login", req.Username)
-	if req.Provider != "" && req.Provider != model.LocalProvider {
-		return httpx.Invalid("unknown identity provider %q", req.Provider)
-	}
 	if req.Username == "" || req.Password == "" || len(req.Username) > 256 || len(req.Password) > auth.MaxPasswordLen*4 {
 		return httpx.Invalid("username and password are required")
 	}
-	secret, u, tok, err := a.Auth.Login(r.Context(), req.Username, req.Password, httpx.ClientIP(r))
+	external := req.Provider != "" && req.Provider != model.LocalProvider
+	var (
+		secret string
+		u      *model.User
+		tok    *model.Token
+		err    error
+	)
+	if external {
+		if a.SignIn == nil {
+			return httpx.Invalid("unknown identity provider %q", req.Provider)
+		}
+		audit.Annotate(r.Context(), "auth.login", req.Provider+":"+req.Username)
+		secret, u, tok, err = a.SignIn.Password(r.Context(), req.Provider, req.Username, req.Password, httpx.ClientIP(r))
+	} else {
+		secret, u, tok, err = a.Auth.Login(r.Context(), req.Username, req.Password, httpx.ClientIP(r))
+	}
 	var locked *auth.LockedError
 	switch {
 	case errors.As(err, &locked):
@@ -92,15 +108,19 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return e
 	case errors.Is(err, auth.ErrBadCredentials):
 		return httpx.Unauthorized("invalid username or password")
+	case err != nil && external:
+		return SignInError(err)
 	case err != nil:
 		return err
 	}
+	if !external && !u.Admin && a.localDisabled(r) {
+		// Local passwords are off: only administrators may still use one
+		// (break-glass).
+		_ = a.Store.DeleteToken(r.Context(), tok.ID)
+		return httpx.Errorf(http.StatusForbidden, "local_login_disabled", "sign-in with a Paddock password is disabled; use your organisation's identity provider")
+	}
 	httpx.SetActor(r.Context(), u.Username, u.ID)
-	csrf := randomString()
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: tok.ExpiresAt,
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", Expires: tok.ExpiresAt,
-		Secure: true, SameSite: http.SameSiteStrictMode})
+	csrf := SetSessionCookies(w, secret, tok.ExpiresAt)
 	httpx.WriteJSON(w, http.StatusOK, LoginResponse{Token: secret, ExpiresAt: tok.ExpiresAt, CSRFToken: csrf, User: apitypes.UserView(u)})
 	return nil
 }
@@ -173,4 +193,10 @@ func randomString() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// localDisabled reports whether an admin turned local passwords off.
+func (a *API) localDisabled(r *http.Request) bool {
+	p, err := a.Store.GetProvider(r.Context(), model.LocalProvider)
+	return err == nil && !p.Enabled
 }

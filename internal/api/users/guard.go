@@ -3,6 +3,7 @@ package users
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/paddockhq/paddock/internal/api/bindings"
 	"github.com/paddockhq/paddock/internal/api/rest"
@@ -39,6 +40,9 @@ func (a *API) authorize(r *http.Request, target *model.User, c change) error {
 		for _, g := range *c.groups {
 			if err := bindings.CheckGroupName(g); err != nil {
 				return err
+			}
+			if strings.Contains(g, ":") {
+				return httpx.Invalid("local group %q may not contain ':' (\"<provider>:<group>\" names a provider's group)", g)
 			}
 		}
 	}

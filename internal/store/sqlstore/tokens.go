@@ -18,7 +18,7 @@ const tokenColumns = `id, user_id, kind, description, hash, created_at, expires_
 const authenticateQuery = `SELECT
 	t.id, t.user_id, t.kind, t.description, t.hash, t.created_at, t.expires_at, t.last_used_at,
 	u.id, u.username, u.display_name, u.provider, u.password_hash, u.admin, u.global_roles, u.groups,
-	u.disabled, u.must_change_password, u.created_at, u.updated_at
+	u.provider_groups, u.disabled, u.must_change_password, u.created_at, u.updated_at
 FROM tokens t JOIN users u ON u.id = t.user_id
 WHERE t.hash = ? AND t.expires_at > ? AND NOT u.disabled`
 

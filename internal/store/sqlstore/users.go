@@ -12,7 +12,7 @@ import (
 )
 
 const userColumns = `id, username, display_name, provider, password_hash, admin, global_roles, groups,
-	disabled, must_change_password, created_at, updated_at`
+	provider_groups, disabled, must_change_password, created_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -20,17 +20,20 @@ type scanner interface{ Scan(dest ...any) error }
 // the JSON lists and converts the times into u after the scan.
 func userFields(u *model.User) (dest []any, finish func() error) {
 	var (
-		globalRoles, groups  string
-		createdAt, updatedAt int64
+		globalRoles, groups, providerGroups string
+		createdAt, updatedAt                int64
 	)
 	dest = []any{&u.ID, &u.Username, &u.DisplayName, &u.Provider, &u.PasswordHash, &u.Admin, &globalRoles,
-		&groups, &u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt}
+		&groups, &providerGroups, &u.Disabled, &u.MustChangePassword, &createdAt, &updatedAt}
 	return dest, func() error {
 		if err := decodeList(globalRoles, &u.GlobalRoles); err != nil {
 			return fmt.Errorf("sqlstore: user %q global roles: %w", u.ID, err)
 		}
 		if err := decodeList(groups, &u.Groups); err != nil {
 			return fmt.Errorf("sqlstore: user %q groups: %w", u.ID, err)
+		}
+		if err := decodeList(providerGroups, &u.ProviderGroups); err != nil {
+			return fmt.Errorf("sqlstore: user %q provider groups: %w", u.ID, err)
 		}
 		u.CreatedAt, u.UpdatedAt = fromDB(createdAt), fromDB(updatedAt)
 		return nil
@@ -50,15 +53,19 @@ func scanUser(row scanner, extra ...any) (*model.User, error) {
 	return &u, nil
 }
 
-// userLists returns the stored forms of u's global roles and groups.
-func userLists(u *model.User) (globalRoles, groups string, err error) {
+// userLists returns the stored forms of u's global roles, groups and
+// provider groups.
+func userLists(u *model.User) (globalRoles, groups, providerGroups string, err error) {
 	if globalRoles, err = encodeList(u.GlobalRoles); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	if groups, err = encodeList(u.Groups); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return globalRoles, groups, nil
+	if providerGroups, err = encodeList(u.ProviderGroups); err != nil {
+		return "", "", "", err
+	}
+	return globalRoles, groups, providerGroups, nil
 }
 
 // foldCase is the case-insensitive form of usernames and display names,
@@ -81,7 +88,7 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	if err := validateUser(u); err != nil {
 		return err
 	}
-	globalRoles, groups, err := userLists(u)
+	globalRoles, groups, providerGroups, err := userLists(u)
 	if err != nil {
 		return fmt.Errorf("sqlstore: creating user %q: %w", u.Username, err)
 	}
@@ -90,11 +97,11 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (id, username, username_lower, display_name,
-			display_name_lower, provider, password_hash, admin, global_roles, groups, disabled,
-			must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			display_name_lower, provider, password_hash, admin, global_roles, groups, provider_groups, disabled,
+			must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			u.ID, u.Username, foldCase(u.Username), u.DisplayName, foldCase(u.DisplayName), u.Provider,
-			u.PasswordHash, u.Admin, globalRoles, groups, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt),
-			toDB(u.UpdatedAt))
+			u.PasswordHash, u.Admin, globalRoles, groups, providerGroups, u.Disabled, u.MustChangePassword,
+			toDB(u.CreatedAt), toDB(u.UpdatedAt))
 		if isUniqueViolation(err) {
 			return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
 		}
@@ -208,15 +215,17 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*model.User) 
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		globalRoles, groups, err := userLists(u)
+		globalRoles, groups, providerGroups, err := userLists(u)
 		if err != nil {
 			return fmt.Errorf("sqlstore: updating user %q: %w", id, err)
 		}
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE users SET username = ?, username_lower = ?, display_name = ?,
 			display_name_lower = ?, provider = ?, password_hash = ?, admin = ?, global_roles = ?, groups = ?,
-			disabled = ?, must_change_password = ?, created_at = ?, updated_at = ? WHERE id = ?`),
+			provider_groups = ?, disabled = ?, must_change_password = ?, created_at = ?, updated_at = ?
+			WHERE id = ?`),
 			u.Username, foldCase(u.Username), u.DisplayName, foldCase(u.DisplayName), u.Provider, u.PasswordHash,
-			u.Admin, globalRoles, groups, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt), toDB(u.UpdatedAt), id)
+			u.Admin, globalRoles, groups, providerGroups, u.Disabled, u.MustChangePassword, toDB(u.CreatedAt),
+			toDB(u.UpdatedAt), id)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("user %q: %w", u.Username, store.ErrConflict)
 		}
@@ -237,9 +246,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(*model.User) 
 	return out, nil
 }
 
-// DeleteUser removes the user; the schema cascades to their tokens and
-// bindings. A missing user is store.ErrNotFound. It bumps the access
-// revision.
+// DeleteUser removes the user; the schema cascades to their tokens,
+// identities and bindings. A missing user is store.ErrNotFound. It bumps
+// the access revision.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.bumpRevision(ctx, tx); err != nil {

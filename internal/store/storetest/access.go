@@ -151,7 +151,7 @@ func bindingIDs(bs []model.Binding) []string {
 func testUserAccessFields(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	plain := newUser("plain")
-	plain.GlobalRoles, plain.Groups = nil, nil
+	plain.GlobalRoles, plain.Groups, plain.ProviderGroups = nil, nil, nil
 	noErr(t, "CreateUser(plain)", s.CreateUser(ctx, plain))
 	got, err := s.GetUser(ctx, plain.ID)
 	noErr(t, "GetUser(plain)", err)
@@ -182,10 +182,11 @@ func testUserAccessFields(t *testing.T, s store.Store) {
 	readAll(u)
 
 	want := *u
-	want.GlobalRoles, want.Groups = []string{"auditor"}, nil
+	want.GlobalRoles, want.Groups, want.ProviderGroups = []string{"auditor"}, nil, []string{"oidc:x"}
 	updated, err := s.UpdateUser(ctx, u.ID, func(u *model.User) error {
 		sameStrings(t, "GlobalRoles seen by fn", u.GlobalRoles, []string{"zeta", "alpha", "Ünïcode role"})
-		u.GlobalRoles, u.Groups = []string{"auditor"}, nil
+		sameStrings(t, "ProviderGroups seen by fn", u.ProviderGroups, []string{"ldap:devs", "ldap:ops"})
+		u.GlobalRoles, u.Groups, u.ProviderGroups = []string{"auditor"}, nil, []string{"oidc:x"}
 		return nil
 	})
 	noErr(t, "UpdateUser", err)

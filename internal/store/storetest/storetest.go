@@ -62,6 +62,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Access/ExpiredBindings", testExpiredBindings},
 		{"Access/Cascades", testAccessCascades},
 		{"Access/Revision", testAccessRevision},
+		{"Providers/CRUD", testProviderCRUD},
+		{"Providers/Identities", testIdentities},
+		{"Providers/DeleteCascades", testProviderDeleteCascades},
+		{"Providers/ListIdentities", testListIdentities},
+		{"Providers/SearchGroups", testSearchGroups},
+		{"Providers/DeleteSessions", testDeleteProviderSessions},
+		{"Providers/Revision", testProviderRevision},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,8 +109,10 @@ func newUser(username string) *model.User {
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$" + username,
 		GlobalRoles:  []string{"auditor", "Operator"},
 		Groups:       []string{"dev", "oidc:ops"},
-		CreatedAt:    at(0),
-		UpdatedAt:    at(time.Second),
+		// Normally derived from the user's identities; stored as given.
+		ProviderGroups: []string{"ldap:devs", "ldap:ops"},
+		CreatedAt:      at(0),
+		UpdatedAt:      at(time.Second),
 	}
 }
 
@@ -172,8 +181,10 @@ func checkUser(t *testing.T, got, want *model.User) {
 	sameTime(t, "UpdatedAt", g.UpdatedAt, w.UpdatedAt)
 	sameStrings(t, "user "+w.Username+" GlobalRoles", g.GlobalRoles, w.GlobalRoles)
 	sameStrings(t, "user "+w.Username+" Groups", g.Groups, w.Groups)
+	sameStrings(t, "user "+w.Username+" ProviderGroups", g.ProviderGroups, w.ProviderGroups)
 	g.CreatedAt, g.UpdatedAt, w.CreatedAt, w.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	g.GlobalRoles, g.Groups, w.GlobalRoles, w.Groups = nil, nil, nil, nil
+	g.ProviderGroups, w.ProviderGroups = nil, nil
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("user mismatch:\n got %+v\nwant %+v", g, w)
 	}
