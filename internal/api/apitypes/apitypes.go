@@ -12,17 +12,19 @@ import (
 
 // User is the public view of a user: never the password hash.
 type User struct {
-	ID                 string    `json:"id"`
-	Username           string    `json:"username"`
-	DisplayName        string    `json:"displayName"`
-	Provider           string    `json:"provider"`
-	Admin              bool      `json:"admin"`
-	Disabled           bool      `json:"disabled"`
-	MustChangePassword bool      `json:"mustChangePassword"`
-	GlobalRoles        []string  `json:"globalRoles"`
-	Groups             []string  `json:"groups"`
-	CreatedAt          time.Time `json:"createdAt"`
-	UpdatedAt          time.Time `json:"updatedAt"`
+	ID                 string   `json:"id"`
+	Username           string   `json:"username"`
+	DisplayName        string   `json:"displayName"`
+	Provider           string   `json:"provider"`
+	Admin              bool     `json:"admin"`
+	Disabled           bool     `json:"disabled"`
+	MustChangePassword bool     `json:"mustChangePassword"`
+	GlobalRoles        []string `json:"globalRoles"`
+	Groups             []string `json:"groups"`
+	// ProviderGroups come from the user's identity provider.
+	ProviderGroups []string  `json:"providerGroups"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
 // UserView converts a model user.
@@ -30,7 +32,7 @@ func UserView(u *model.User) User {
 	return User{
 		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Provider: u.Provider,
 		Admin: u.Admin, Disabled: u.Disabled, MustChangePassword: u.MustChangePassword,
-		GlobalRoles: nonNil(u.GlobalRoles), Groups: nonNil(u.Groups),
+		GlobalRoles: nonNil(u.GlobalRoles), Groups: nonNil(u.Groups), ProviderGroups: nonNil(u.ProviderGroups),
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
