@@ -34,7 +34,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serverCmd(), agentCmd(), versionCmd())
+	root.AddCommand(serverCmd(), agentCmd(), versionCmd(), loginCmd(), credentialCmd())
 	return root
 }
 

@@ -184,4 +184,3 @@ func (c *connector) searchError(what, base string, err error) error {
 	}
 	return c.opError(what+" under "+base, err)
 }
-
