@@ -1,4 +1,5 @@
-// Package testenv starts real Kubernetes control planes for tests. It is a
+// Package testenv starts real peers for tests: Kubernetes control planes,
+// and identity providers (a private OpenLDAP slapd, see [StartSlapd]). It is a
 // thin testing.TB wrapper over package localcluster, which runs the
 // processes: testenv adds t.Cleanup teardown, log dumps on failure, t.Fatal
 // on errors and the sweeping of directories left by killed test binaries.

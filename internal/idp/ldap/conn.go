@@ -17,6 +17,10 @@ import (
 	"github.com/paddockhq/paddock/internal/idp"
 )
 
+// maxIdle is how long a pooled connection may sit unused before it is
+// closed rather than reused.
+const maxIdle = 2 * time.Minute
+
 var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // conn is one LDAP connection whose raw socket we keep, to put a deadline
@@ -27,7 +31,8 @@ type conn struct {
 	timeout time.Duration
 	broken  bool // a transport error or timeout happened: do not reuse
 	// timedOut: the last request got no answer in time.
-	timedOut bool
+	timedOut  bool
+	idleSince time.Time // when it was put back in the pool
 }
 
 // dial connects, does the TLS handshake (LDAPS or StartTLS), all within
@@ -150,7 +155,7 @@ func (c *connector) tlsError(err error) error {
 	switch {
 	case errors.As(err, &ua) || strings.Contains(msg, "certificate signed by unknown authority"):
 		why = "certificate signed by unknown authority (set caPEM to the CA that signed the directory's certificate)"
-	case errors.As(err, &he) || strings.Contains(msg, "certificate is valid for") || strings.Contains(msg, "certificate is not valid for any names"):
+	case errors.As(err, &he) || strings.Contains(msg, "certificate is valid for") || strings.Contains(msg, "certificate is not valid for any names") || strings.Contains(msg, "x509: cannot validate certificate for"):
 		why = "certificate name mismatch: it is not valid for " + c.tlsConfig.ServerName
 	case errors.As(err, &ci) || strings.Contains(msg, "x509: certificate has expired"):
 		why = "certificate invalid"
@@ -180,15 +185,23 @@ func (c *connector) service(ctx context.Context) (*conn, error) {
 		if cn == nil {
 			break
 		}
+		if time.Since(cn.idleSince) > maxIdle {
+			cn.close() // firewalls and AD drop idle connections silently
+			continue
+		}
 		err := c.serviceBind(ctx, cn)
 		if err == nil {
 			return cn, nil
 		}
 		cn.close()
-		if !cn.broken {
+		if cn.timedOut {
+			c.drain() // the others are likely as dead: do not wait for each
+		}
+		if !cn.broken || cn.timedOut {
 			<-c.slots
 			return nil, err
 		}
+		// Closed by the server (restart, idle limit): try the next one.
 		c.log.Debug("ldap: dropping a stale pooled connection", "server", c.hostport, "err", err)
 	}
 	if c.isClosed() {
@@ -228,6 +241,7 @@ func (c *connector) release(cn *conn) {
 		cn.close()
 		return
 	}
+	cn.idleSince = time.Now()
 	select {
 	case c.idle <- cn:
 	default:

@@ -3,7 +3,10 @@ package ldap
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,5 +113,97 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Login = %v, want ErrUnavailable, not a user error", err)
 			}
 		})
+	}
+}
+
+// TestServerStopsAnswering freezes a proxy in front of slapd once the pool
+// holds connections: the next login fails within the timeout, and works
+// again once the server answers.
+func TestServerStopsAnswering(t *testing.T) {
+	dir := directory(t)
+	p := newFreezeProxy(t, strings.TrimPrefix(dir.URL(), "ldap://"))
+	s := settings("ldap://" + p.addr)
+	s.TimeoutSeconds = 2
+	c := newConnector(t, s, svcPW)
+	ctx := context.Background()
+	if _, err := c.Login(ctx, "alice", alicePW); err != nil {
+		t.Fatal(err)
+	}
+	p.frozen.Store(true)
+	start := time.Now()
+	_, err := c.Login(ctx, "alice", alicePW)
+	took := time.Since(start)
+	if !errors.Is(err, idp.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within") || took > 3*time.Second {
+		t.Fatalf("Login through a frozen server = %v after %v; want a timeout within ~2s", err, took)
+	}
+	t.Logf("frozen: %v after %v", err, took)
+	p.frozen.Store(false)
+	if _, err := c.Login(ctx, "alice", alicePW); err != nil {
+		t.Fatalf("Login after the server recovered: %v", err)
+	}
+}
+
+// freezeProxy relays TCP to a backend; while frozen it relays nothing.
+type freezeProxy struct {
+	addr   string
+	frozen atomic.Bool
+}
+
+func newFreezeProxy(t *testing.T, backend string) *freezeProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezeProxy{addr: l.Addr().String()}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		defer close(done)
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", backend)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, in, out)
+			mu.Unlock()
+			go p.relay(in, out)
+			go p.relay(out, in)
+		}
+	}()
+	return p
+}
+
+func (p *freezeProxy) relay(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		for p.frozen.Load() && err == nil {
+			time.Sleep(10 * time.Millisecond) // hold the bytes while frozen
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
 	}
 }
