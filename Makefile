@@ -46,6 +46,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/auth/ ./internal/store/sqlstore/ ./internal/api/ ./internal/access/ | tee .cache/bench.txt
 	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 20m -run TestKubePaths -v ./test/bench/ | tee -a .cache/bench.txt
 	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 10m -run TestConvergeScale -v ./internal/rbacsync/ | tee -a .cache/bench.txt
+	PADDOCK_BENCH=1 $(GO) test -run '^$$' -bench LoginThousandGroups -benchtime 50x -count 3 ./internal/idp/ldap/ | tee -a .cache/bench.txt
 
 ## toolchain: build etcd, kube-apiserver, kcm, scheduler, kubectl, kwok into .cache/k8s/bin
 toolchain:
