@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -81,7 +82,12 @@ func derive(password, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
 
 // dummyHash is verified against when the user does not exist, so that a
 // login for an unknown user costs the same as one for a known user.
-var dummyHash, _ = HashPassword("paddock-timing-equaliser")
+// It is computed on first use, not at start: every paddock process (the
+// kubectl credential plugin included) would otherwise pay an argon2 hash.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("paddock-timing-equaliser")
+	return h
+})
 
 // CheckPasswordPolicy says why a new password is unacceptable, or nil.
 func CheckPasswordPolicy(username, password string) error {

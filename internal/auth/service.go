@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, username, password, source string) 
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", nil, nil, err
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if u != nil && u.PasswordHash != "" && u.Provider == model.LocalProvider {
 		hash = u.PasswordHash
 	}
@@ -228,7 +228,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err != nil {
 		return err
 	}
-	ok, _ := VerifyPassword(current, firstNonEmpty(u.PasswordHash, dummyHash))
+	ok, _ := VerifyPassword(current, firstNonEmpty(u.PasswordHash, dummyHash()))
 	if !ok || u.PasswordHash == "" {
 		return ErrBadCredentials
 	}

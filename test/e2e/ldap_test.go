@@ -92,7 +92,9 @@ member: uid=mulder,ou=people,%[1]s
 	}
 	s.must("PUT", "/v1/auth/providers/ldap", admin, provider, 200, nil)
 
-	var public struct{ Items []struct{ Name, Login string } }
+	var public struct {
+		Items []struct{ Name, Login string }
+	}
 	s.must("GET", "/v1/auth/providers", "", nil, 200, &public)
 	if !slices.ContainsFunc(public.Items, func(p struct{ Name, Login string }) bool { return p.Name == "ldap" && p.Login == "password" }) {
 		t.Fatalf("public providers: %+v", public.Items)
