@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -131,8 +133,18 @@ member: uid=mulder,ou=people,%[1]s
 	// The admin grants ldap:devs project-member in x-files, for 8 hours.
 	s.must("POST", "/v1/bindings", admin, map[string]any{"subject": map[string]any{"kind": "Group", "name": "ldap:devs"},
 		"roleTemplate": "project-member", "project": P.ID, "expiresAt": time.Now().Add(8 * time.Hour).UTC().Format(time.RFC3339)}, 201, nil)
+	// dana signs in from her terminal: contexts with the exec credential
+	// plugin, no secret in the kubeconfig.
 	dana.kubeconfig = filepath.Join(t.TempDir(), "dana")
-	s.refreshKubeconfig(dana)
+	sum := sha256.Sum256(s.CAPEM)
+	if out, errOut, err := paddockCLI(t, "dana-ldap-pass\n", "login", "--server", s.URL, "--provider", "ldap", "--username", "dana",
+		"--password-stdin", "--ca-checksum", hex.EncodeToString(sum[:]), "--kubeconfig", dana.kubeconfig,
+		"--config-dir", filepath.Join(t.TempDir(), "paddock")); err != nil {
+		t.Fatalf("paddock login --provider ldap: %v\n%s%s", err, out, errOut)
+	}
+	if data, _ := os.ReadFile(dana.kubeconfig); strings.Contains(string(data), "pdk_") || !strings.Contains(string(data), "credential") {
+		t.Fatalf("dana's kubeconfig:\n%s", data)
+	}
 	kubectl := func(args ...string) (string, error) {
 		return testenv.Kubectl(t, testenv.SystemKubectl, dana.kubeconfig, append([]string{"--context", "paddock-lab"}, args...)...)
 	}
