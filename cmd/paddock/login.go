@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -16,6 +17,7 @@ func loginCmd() *cobra.Command {
 	var (
 		o             cli.LoginOptions
 		passwordStdin bool
+		noBrowser     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "login",
@@ -47,6 +49,9 @@ administrator publishes, or of <server>/cacerts) with --ca-checksum, or
 				return err
 			}
 			o.Executable, o.Out = exe, cmd.OutOrStdout()
+			if !noBrowser {
+				o.OpenBrowser = openBrowser
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return cli.Login(ctx, o)
@@ -54,7 +59,8 @@ administrator publishes, or of <server>/cacerts) with --ca-checksum, or
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Server, "server", "", "https URL of the Paddock server")
-	f.StringVar(&o.Provider, "provider", cli.LocalProvider, "sign-in provider (a password one: local or LDAP)")
+	f.StringVar(&o.Provider, "provider", cli.LocalProvider, "sign-in provider: local, or a configured one (LDAP asks for a password; OIDC, SAML and GitHub open the browser)")
+	f.BoolVar(&noBrowser, "no-browser", false, "only print the URL of a browser sign-in")
 	f.StringVar(&o.Username, "username", "", "username; asked on the terminal when empty")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	f.StringVar(&o.Pin.Checksum, "ca-checksum", "", "hex SHA-256 of the server's CA (/cacerts) to pin")
@@ -62,6 +68,19 @@ administrator publishes, or of <server>/cacerts) with --ca-checksum, or
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig to write (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&o.ConfigDir, "config-dir", "", "where sessions and the pinned CA are kept (default ~/.paddock)")
 	return cmd
+}
+
+// openBrowser tries the desktop's opener; the URL is printed anyway.
+func openBrowser(url string) error {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return nil
+	}
+	cmd := exec.Command("xdg-open", url)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() { _ = cmd.Wait() }()
+	return nil
 }
 
 // defaultDirs fills an empty config folder and kubeconfig path.

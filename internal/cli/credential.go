@@ -155,11 +155,21 @@ func mint(ctx context.Context, d Dir, key string, sess *Session, o CredentialOpt
 		return nil, fmt.Errorf("%w — run: paddock login --server %s", ErrSessionExpired, sess.Server)
 	}
 	fmt.Fprintf(o.Log, "Your Paddock session on %s is over; sign in again as %s.\n", sess.Server, sess.Username)
-	password, err := o.Prompt.Secret("Password for " + sess.Username + ": ")
+	_, kind, err := chooseProvider(ctx, a, sess.Provider)
 	if err != nil {
-		return nil, fmt.Errorf("%w — run: paddock login --server %s", ErrSessionExpired, sess.Server)
+		return nil, err
 	}
-	resp, err := a.login(ctx, sess.Provider, sess.Username, password)
+	var resp *loginResponse
+	if kind == "redirect" {
+		// kubectl shows our stderr: the URL to open is printed there.
+		resp, err = browserLogin(ctx, a, sess.Provider, o.Log, nil)
+	} else {
+		password, perr := o.Prompt.Secret("Password for " + sess.Username + ": ")
+		if perr != nil {
+			return nil, fmt.Errorf("%w — run: paddock login --server %s", ErrSessionExpired, sess.Server)
+		}
+		resp, err = a.login(ctx, sess.Provider, sess.Username, password)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("signing in again: %w", err)
 	}

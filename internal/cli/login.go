@@ -29,6 +29,9 @@ type LoginOptions struct {
 	// Executable and the config folder make the plugin command line.
 	Executable string
 	Out        io.Writer // what was done
+	// OpenBrowser, when set, opens a browser sign-in URL (the URL is
+	// printed either way).
+	OpenBrowser func(url string) error
 }
 
 // Login signs in to a server and writes its kubeconfig contexts.
@@ -61,15 +64,23 @@ func Login(ctx context.Context, o LoginOptions) error {
 		return err
 	}
 	a := &api{server: server, http: client}
-	provider, err := chooseProvider(ctx, a, o.Provider)
+	provider, kind, err := chooseProvider(ctx, a, o.Provider)
 	if err != nil {
 		return err
 	}
-	username, password, err := credentials(o)
-	if err != nil {
-		return err
+	var (
+		resp     *loginResponse
+		username string
+	)
+	if kind == "redirect" {
+		resp, err = browserLogin(ctx, a, provider, o.Out, o.OpenBrowser)
+	} else {
+		var password string
+		if username, password, err = credentials(o); err != nil {
+			return err
+		}
+		resp, err = a.login(ctx, provider, username, password)
 	}
-	resp, err := a.login(ctx, provider, username, password)
 	if err != nil {
 		return fmt.Errorf("signing in to %s: %w", server, err)
 	}
@@ -117,13 +128,15 @@ func report(w io.Writer, path string, res *KubeconfigResult) {
 	}
 }
 
-func chooseProvider(ctx context.Context, a *api, name string) (string, error) {
+// chooseProvider checks the provider against the server's list and
+// returns how it signs in ("password" or "redirect").
+func chooseProvider(ctx context.Context, a *api, name string) (string, string, error) {
 	if name == "" {
 		name = LocalProvider
 	}
 	ps, err := a.providers(ctx)
 	if err != nil {
-		return "", fmt.Errorf("listing the sign-in providers: %w", err)
+		return "", "", fmt.Errorf("listing the sign-in providers: %w", err)
 	}
 	var names []string
 	for _, p := range ps {
@@ -131,13 +144,12 @@ func chooseProvider(ctx context.Context, a *api, name string) (string, error) {
 			names = append(names, p.Name)
 			continue
 		}
-		if p.Login != "password" {
-			return "", fmt.Errorf("provider %q signs in through a browser (%s), which the CLI does not support yet; "+
-				"sign in with a password provider, or download a kubeconfig from the web UI", name, p.Login)
+		if p.Login != "password" && p.Login != "redirect" {
+			return "", "", fmt.Errorf("provider %q signs in with %q, which this CLI does not know", name, p.Login)
 		}
-		return name, nil
+		return name, p.Login, nil
 	}
-	return "", fmt.Errorf("this server offers no sign-in provider %q; it offers: %s", name, strings.Join(names, ", "))
+	return "", "", fmt.Errorf("this server offers no sign-in provider %q; it offers: %s", name, strings.Join(names, ", "))
 }
 
 // credentials reads the username and password from the options, the

@@ -29,13 +29,21 @@ type pending struct {
 	State    []byte    `json:"s"`
 	Return   string    `json:"r"`
 	Expires  time.Time `json:"e"`
+	// CLIPort and CLIChallenge are set when `paddock login` started the
+	// sign-in: the session goes to its loopback listener as a sealed code
+	// only the holder of the challenge's verifier can exchange.
+	CLIPort      int    `json:"cp,omitempty"`
+	CLIChallenge string `json:"cc,omitempty"`
 }
 
 var sealAAD = []byte("paddock login state")
 
-// safeReturn keeps a sign-in's return target on this site.
+// safeReturn keeps a sign-in's return target on this site: a path, never
+// "//host", never a backslash, never a control character (browsers drop
+// tabs and newlines, so "/\t/evil.example" would become "//evil.example").
 func safeReturn(s string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") ||
+		strings.IndexFunc(s, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) >= 0 {
 		return "/"
 	}
 	return s
@@ -70,6 +78,11 @@ func (a *API) begin(w http.ResponseWriter, r *http.Request) error {
 		return identity.ProviderError(err)
 	}
 	pend := pending{Provider: p.Name, State: state, Return: safeReturn(r.URL.Query().Get("return")), Expires: a.Now().Add(pendingTTL)}
+	if port, challenge, ok, err := cliParams(r); err != nil {
+		return err
+	} else if ok {
+		pend.CLIPort, pend.CLIChallenge = port, challenge
+	}
 	plain, _ := json.Marshal(pend)
 	sealed, err := a.Sealer.Seal(plain, sealAAD)
 	if err != nil {
@@ -103,6 +116,9 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	}
 	audit.Annotate(r.Context(), "auth.login", p.Name+":"+u.Username)
 	httpx.SetActor(r.Context(), u.Username, u.ID)
+	if pend.CLIPort != 0 {
+		return a.toCLI(w, r, pend, secret, tok.ExpiresAt)
+	}
 	identity.SetSessionCookies(w, secret, tok.ExpiresAt)
 	http.Redirect(w, r, pend.Return, http.StatusFound)
 	return nil
