@@ -206,3 +206,23 @@ func describe(rules []rbacv1.PolicyRule) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// MayManageSomeMembers reports whether the principal may manage members of
+// at least one cluster or project (and so needs to find people to grant).
+func (a *Authorizer) MayManageSomeMembers(w Who) bool {
+	_, v := a.view(w)
+	if v.everywhere {
+		return true
+	}
+	for cid, ca := range v.clusters {
+		if a.MayManageMembers(w, cid, "") {
+			return true
+		}
+		for pid := range ca.Projects {
+			if a.MayManageMembers(w, cid, pid) {
+				return true
+			}
+		}
+	}
+	return false
+}

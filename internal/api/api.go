@@ -85,7 +85,7 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, s.systemRoutes()...)
 	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store, SignIn: d.SignIn}).Routes()...)
 	if d.SignIn != nil {
-		s.routes = append(s.routes, (&providers.API{Store: d.Store, Auth: d.Auth, SignIn: d.SignIn, Sealer: d.Sealer,
+		s.routes = append(s.routes, (&providers.API{Store: d.Store, Auth: d.Auth, SignIn: d.SignIn, Sealer: d.Sealer, Acc: d.Access,
 			ExternalURL: d.ExternalURL, Now: d.Now}).Routes()...)
 	}
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)

@@ -22,7 +22,7 @@ func authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
-			if unsafe(r.Method) {
+			if unsafe(r.Method) && !crossSiteCallback(r) {
 				if err := checkOrigin(r); err != nil {
 					httpx.WriteError(w, r, err)
 					return
@@ -43,7 +43,7 @@ func authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 				return
 			}
 			c, err := r.Cookie(identity.SessionCookie)
-			if err != nil || c.Value == "" {
+			if err != nil || c.Value == "" || cliConfirm(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -127,4 +127,26 @@ func checkCSRF(r *http.Request) error {
 			"cookie-authenticated requests that change state must send the %s header with the value of the %s cookie", identity.CSRFHeader, identity.CSRFCookie)
 	}
 	return nil
+}
+
+// crossSiteCallback is the one unsafe request another site legitimately
+// sends: a SAML IdP posting its response to a provider's callback. It
+// carries no credential of ours; the sealed login cookie, the request id
+// it answers, the signature and the replay guard protect it.
+func crossSiteCallback(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/auth/providers/")
+	if !ok || r.Method != http.MethodPost {
+		return false
+	}
+	name, tail, _ := strings.Cut(rest, "/")
+	return name != "" && tail == "callback"
+}
+
+// cliConfirm is the confirmation form of a CLI sign-in: a public route a
+// server-rendered page posts to, so it is served anonymously even when the
+// browser also holds a session (whose CSRF header a form cannot send).
+func cliConfirm(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/auth/providers/")
+	_, tail, _ := strings.Cut(rest, "/")
+	return ok && r.Method == http.MethodPost && tail == "cli-confirm"
 }

@@ -14,7 +14,9 @@ import (
 // wrapping ErrBadCredentials) counts towards the next lockout.
 func (s *Service) Throttled(ctx context.Context, account, source string, check func() error) error {
 	now := s.opts.Now()
-	userKey := "user:" + strings.ToLower(account)
+	// Directories match names loosely (case, insignificant spaces): count
+	// "alice", " Alice" and "alice  " as one account.
+	userKey := "user:" + strings.Join(strings.Fields(strings.ToLower(account)), " ")
 	if d := max(s.users.Locked(userKey, now), s.sources.Locked("src:"+source, now)); d > 0 {
 		return &LockedError{RetryAfter: d}
 	}

@@ -87,10 +87,12 @@ func Login(ctx context.Context, o LoginOptions) error {
 	if err := writePrivate(d.CA(key), caPEM); err != nil {
 		return err
 	}
-	sess := &Session{Server: server, Provider: provider, Username: resp.User.Username, Token: resp.Token,
+	// The name to sign in with again is the one the provider knows (a
+	// directory user may be "dana@ldap" in Paddock).
+	sess := &Session{Server: server, Provider: provider, Username: username, Token: resp.Token,
 		ExpiresAt: resp.ExpiresAt, CAFile: d.CA(key)}
 	if sess.Username == "" {
-		sess.Username = username
+		sess.Username = resp.User.Username
 	}
 	if err := d.SaveSession(key, sess); err != nil {
 		return err

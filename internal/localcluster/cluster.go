@@ -15,10 +15,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Options says what to run. The zero value is an etcd and a kube-apiserver
@@ -28,11 +30,25 @@ type Options struct {
 	// contexts; "cluster" when empty.
 	Name string
 	// Dir holds every file of the cluster: certificates, kubeconfigs, logs
-	// and etcd's data. It is created when missing and left in place by
-	// [Cluster.Stop]; etcd's data from an earlier run is discarded, so each
-	// start is a fresh cluster. When empty, a new temporary directory is
-	// used, which Stop removes.
+	// and etcd's data. It is created (0700) when missing and left in place
+	// by [Cluster.Stop]; unless Persist, etcd's data from an earlier run is
+	// discarded, so each start is a fresh cluster. When empty, a new
+	// temporary directory is used, which Stop removes.
 	Dir string
+	// Persist keeps the cluster across starts on the same Dir (which it
+	// needs): a later Start finds etcd's data, the CAs, the serving
+	// certificate (it covers every loopback name, so new ports do not
+	// matter; it is reissued from the same CA a month before it expires),
+	// the service-account signing key and the admin token where the earlier
+	// one left them. Ports are chosen afresh at every start, and the
+	// kubeconfigs in Dir are rewritten with the new URL. The kwok nodes,
+	// Node objects in etcd, are reconciled to Nodes: missing ones are
+	// created, extra ones deleted with their pods. etcd then syncs its
+	// writes to disk, so the data also survives a crash of the machine, and
+	// a lock file in Dir refuses a second cluster on the same Dir while this
+	// one runs (in any process). CAs are valid for 10 years and other
+	// certificates for one (7 days without Persist).
+	Persist bool
 	// Full also runs kube-controller-manager, kube-scheduler and kwok, so
 	// Deployments get pods and pods reach Running on fake nodes.
 	Full bool
@@ -76,10 +92,15 @@ type Cluster struct {
 	adminToken          string
 	pfListener          net.Listener
 	pfServer            *http.Server
-	nodes               []string
+	restarted           bool     // a persistent cluster's state was found in dir
+	lock                *os.File // holds the flock on dir's lock file (Persist)
 
 	mu    sync.Mutex
 	procs []*process
+	nodes []string // kwok nodes, by number
+
+	scaleMu  sync.Mutex // serializes node changes
+	stopping atomic.Bool
 
 	admin      *rest.Config
 	client     kubernetes.Interface
@@ -117,6 +138,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	if opts.Full && opts.Nodes == 0 {
 		opts.Nodes = 1
+	}
+	if opts.Persist && opts.Dir == "" {
+		return nil, errors.New("localcluster: Options.Persist needs Options.Dir (a temporary directory cannot be kept)")
 	}
 	if opts.Name == "" {
 		opts.Name = "cluster"
@@ -176,16 +200,25 @@ func (c *Cluster) run(ctx context.Context) error {
 	if err := c.startControlPlane(ctx); err != nil {
 		return err
 	}
+	if c.restarted {
+		if err := c.rewriteUserKubeconfigs(); err != nil {
+			return err
+		}
+	}
+	what := "new"
+	if c.restarted {
+		what = "restarted"
+	}
 	apiReady := time.Since(c.start)
 	if !c.opts.Full {
-		c.log.Info(fmt.Sprintf("localcluster: %s: apiserver ready at %s in %s (dir %s)", c.name, c.URL(), apiReady.Round(time.Millisecond), c.dir))
+		c.log.Info(fmt.Sprintf("localcluster: %s: apiserver (%s) ready at %s in %s (dir %s)", c.name, what, c.URL(), apiReady.Round(time.Millisecond), c.dir))
 		return nil
 	}
 	if err := c.startNodes(ctx); err != nil {
 		return err
 	}
-	c.log.Info(fmt.Sprintf("localcluster: %s: full cluster with %d kwok nodes ready at %s in %s (apiserver after %s; dir %s)",
-		c.name, len(c.nodes), c.URL(), time.Since(c.start).Round(time.Millisecond), apiReady.Round(time.Millisecond), c.dir))
+	c.log.Info(fmt.Sprintf("localcluster: %s: full cluster (%s) with %d kwok nodes ready at %s in %s (apiserver after %s; dir %s)",
+		c.name, what, len(c.NodeNames()), c.URL(), time.Since(c.start).Round(time.Millisecond), apiReady.Round(time.Millisecond), c.dir))
 	return nil
 }
 
@@ -208,17 +241,89 @@ func (c *Cluster) prepareDir() error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	for _, stale := range []string{"etcd", "apiserver-certs", "pod.log", "pod-previous.log"} {
-		if err := os.RemoveAll(c.path(stale)); err != nil {
+	stale := []string{"etcd", "apiserver-certs", "pod.log", "pod-previous.log"}
+	if !c.opts.Persist {
+		// What a persistent start kept would not match the new PKI.
+		stale = append(stale, fileServingCAKey, fileClientCAKey)
+	} else {
+		if err := c.lockDir(); err != nil {
+			return err
+		}
+		if c.restarted, err = c.persistedState(); err != nil {
+			return err
+		}
+		if c.restarted {
+			stale = stale[1:] // keep etcd's data
+		}
+	}
+	for _, name := range stale {
+		if err := os.RemoveAll(c.path(name)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// lockDir takes an exclusive flock on the directory's lock file, held until
+// [Cluster.Stop] (or this process's end): two clusters on one etcd data
+// directory would corrupt it.
+func (c *Cluster) lockDir() error {
+	f, err := os.OpenFile(c.path("lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("%s is in use by another running cluster (its lock file is held)", c.dir)
+		}
+		return fmt.Errorf("locking %s: %w", c.path("lock"), err)
+	}
+	c.lock = f
+	return nil
+}
+
+// rewriteUserKubeconfigs points the kubeconfigs minted by an earlier start
+// ([Cluster.UserKubeconfig]) at this start's URL and numbers new ones after
+// them. (The admin's and the components' are written afresh.)
+func (c *Cluster) rewriteUserKubeconfigs() error {
+	paths, err := filepath.Glob(c.path("user-*.kubeconfig"))
+	if err != nil {
+		return err
+	}
+	for _, path := range paths {
+		var n int64
+		if _, err := fmt.Sscanf(filepath.Base(path), "user-%d-", &n); err == nil && n > c.seq.Load() {
+			c.seq.Store(n)
+		}
+		cfg, err := clientcmd.LoadFromFile(path)
+		if err != nil {
+			c.log.Warn(fmt.Sprintf("localcluster: %s: not rewriting %s: %v", c.name, path, err))
+			continue
+		}
+		for _, cl := range cfg.Clusters {
+			cl.Server = c.URL()
+		}
+		if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxKeptLog is the size above which a persistent cluster's component log
+// is moved to NAME.log.1 (replacing an older one) at the next start.
+const maxKeptLog = 32 << 20
+
 // launch starts one component with its log in the cluster directory.
 func (c *Cluster) launch(name string, args []string, env ...string) error {
-	p, err := startProcess(name, c.bins[name], args, c.path(name+".log"), c.dir, env)
+	logPath := c.path(name + ".log")
+	if st, err := os.Stat(logPath); c.opts.Persist && err == nil && st.Size() > maxKeptLog {
+		if err := os.Rename(logPath, logPath+".1"); err != nil {
+			return err
+		}
+	}
+	p, err := startProcess(name, c.bins[name], args, logPath, c.dir, env)
 	if err != nil {
 		return err
 	}
@@ -283,6 +388,7 @@ func (c *Cluster) poll(ctx context.Context, what string, cond func(context.Conte
 // to remove the directory. Stop is idempotent.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
+		c.stopping.Store(true)
 		procs := c.processes()
 		var errs []error
 		// Deaths after a successful start are worth reporting: they explain
@@ -308,6 +414,9 @@ func (c *Cluster) Stop() error {
 		if c.pfServer != nil {
 			c.pfServer.Close()
 		}
+		if c.lock != nil {
+			c.lock.Close() // releases the flock
+		}
 		if c.tempDir {
 			if err := os.RemoveAll(c.dir); err != nil {
 				errs = append(errs, err)
@@ -319,6 +428,26 @@ func (c *Cluster) Stop() error {
 	})
 	return c.stopErr
 }
+
+// Check returns an error when the cluster is stopped or a component has
+// exited on its own since the start (say, killed by the OOM killer): the
+// cluster is then unusable and should be stopped and started again.
+func (c *Cluster) Check() error {
+	if c.stopping.Load() {
+		return fmt.Errorf("localcluster: %s: stopped", c.name)
+	}
+	if err := c.checkProcesses(); err != nil {
+		return fmt.Errorf("localcluster: %s: %w", c.name, err)
+	}
+	return nil
+}
+
+// Persistent reports whether the cluster was started with [Options].Persist.
+func (c *Cluster) Persistent() bool { return c.opts.Persist }
+
+// Restarted reports whether Start found the cluster of an earlier
+// persistent start in [Options].Dir and kept it.
+func (c *Cluster) Restarted() bool { return c.restarted }
 
 // PIDs returns the process IDs of the running components (each the leader
 // of its own process group).
@@ -361,8 +490,13 @@ func (c *Cluster) CAData() []byte { return append([]byte(nil), c.servingCA.certP
 // system:masters), the credential [Cluster.AdminConfig] carries.
 func (c *Cluster) AdminToken() string { return c.adminToken }
 
-// NodeNames returns the names of the kwok nodes, in creation order.
-func (c *Cluster) NodeNames() []string { return append([]string(nil), c.nodes...) }
+// NodeNames returns the names of the kwok nodes, kwok-node-0 to
+// kwok-node-N-1.
+func (c *Cluster) NodeNames() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.nodes...)
+}
 
 // LogPath returns the log file of a component: "etcd", "kube-apiserver",
 // "kube-controller-manager", "kube-scheduler" or "kwok".

@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // kwokAnnotation marks the nodes kwok manages (it is started with
@@ -47,6 +49,17 @@ func (c *Cluster) startNodes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.restarted {
+		// Reconcile the kept nodes before the controller-manager and kwok
+		// see them: extra ones go, the others learn kwok's new port (kwok
+		// initializes only nodes that are not Ready, and its heartbeat
+		// rewrites the port only every 10-20 minutes) and lose their
+		// leases (held by the old kwok's random identity, which the new one
+		// would wait out: 40 s).
+		if err := c.reconcileNodes(ctx, c.opts.Nodes, true); err != nil {
+			return err
+		}
+	}
 	if err := c.launch(binController, c.controllerManagerArgs(kcmCfg)); err != nil {
 		return err
 	}
@@ -75,36 +88,12 @@ func (c *Cluster) startNodes(ctx context.Context) error {
 		return err
 	}
 
-	for i := range c.opts.Nodes {
-		name := fmt.Sprintf("kwok-node-%d", i)
-		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
-			Annotations: map[string]string{kwokAnnotationKey: kwokAnnotationValue},
-			Labels: map[string]string{
-				"kubernetes.io/hostname": name,
-				"kubernetes.io/os":       "linux",
-				"kubernetes.io/arch":     "amd64",
-				"type":                   "kwok",
-			},
-		}}
-		if _, err := c.client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating node %s: %w", name, err)
+	if !c.restarted {
+		if err := c.reconcileNodes(ctx, c.opts.Nodes, false); err != nil {
+			return err
 		}
-		c.nodes = append(c.nodes, name)
 	}
-	err = c.poll(ctx, fmt.Sprintf("%d kwok nodes to be Ready and untainted", len(c.nodes)), func(ctx context.Context) (bool, error) {
-		for _, name := range c.nodes {
-			n, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			if err := nodeSchedulable(n); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
-	})
-	if err != nil {
+	if err := c.waitNodes(ctx); err != nil {
 		return err
 	}
 	err = c.poll(ctx, `the "default" ServiceAccount (created by the controller-manager)`, func(ctx context.Context) (bool, error) {
@@ -132,6 +121,189 @@ func (c *Cluster) startNodes(ctx context.Context) error {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, fmt.Errorf("%s: %s", healthz, resp.Status)
 	})
+}
+
+// nodeName is the name of kwok node i (from 0).
+func nodeName(i int) string { return fmt.Sprintf("kwok-node-%d", i) }
+
+// newNode returns kwok node i as [Start] and [Cluster.SetNodes] create it.
+func newNode(i int) *corev1.Node {
+	name := nodeName(i)
+	return &corev1.Node{ObjectMeta: metav1.ObjectMeta{
+		Name:        name,
+		Annotations: map[string]string{kwokAnnotationKey: kwokAnnotationValue},
+		Labels: map[string]string{
+			"kubernetes.io/hostname": name,
+			"kubernetes.io/os":       "linux",
+			"kubernetes.io/arch":     "amd64",
+			"type":                   "kwok",
+		},
+	}}
+}
+
+// reconcileNodes makes the kwok nodes kwok-node-0 to kwok-node-(n-1):
+// kwok-managed nodes beyond them are deleted, and their pods with them
+// (nothing would ever finish deleting those gracefully); missing ones are
+// created; kept ones get kwok's current kubelet port in their status. With
+// adopt (before kwok starts on a kept cluster), the kept nodes' leases are
+// deleted for the new kwok to create.
+func (c *Cluster) reconcileNodes(ctx context.Context, n int, adopt bool) error {
+	nodes := c.client.CoreV1().Nodes()
+	list, err := nodes.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("listing nodes: %w", err)
+	}
+	want := make(map[string]bool, n)
+	names := make([]string, n)
+	for i := range n {
+		names[i] = nodeName(i)
+		want[names[i]] = true
+	}
+	have := map[string]bool{}
+	for _, node := range list.Items {
+		if node.Annotations[kwokAnnotationKey] != kwokAnnotationValue {
+			continue
+		}
+		if !want[node.Name] {
+			if err := c.deleteNode(ctx, node.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		have[node.Name] = true
+		if node.Status.DaemonEndpoints.KubeletEndpoint.Port != int32(c.kubeletPort) {
+			patch := fmt.Appendf(nil, `{"status":{"daemonEndpoints":{"kubeletEndpoint":{"Port":%d}}}}`, c.kubeletPort)
+			if _, err := nodes.Patch(ctx, node.Name, types.MergePatchType, patch, metav1.PatchOptions{}, "status"); err != nil {
+				return fmt.Errorf("updating the kubelet port of node %s: %w", node.Name, err)
+			}
+		}
+		if adopt {
+			err := c.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Delete(ctx, node.Name, metav1.DeleteOptions{})
+			if err != nil && !apierrors.IsNotFound(err) {
+				return fmt.Errorf("deleting the lease of node %s: %w", node.Name, err)
+			}
+		}
+	}
+	for i, name := range names {
+		if have[name] {
+			continue
+		}
+		if _, err := nodes.Create(ctx, newNode(i), metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating node %s: %w", name, err)
+		}
+	}
+	c.mu.Lock()
+	c.nodes = names
+	c.mu.Unlock()
+	return nil
+}
+
+// deleteNode deletes a kwok node and, at once, the pods bound to it: no
+// kubelet is left to confirm their graceful deletion, and the
+// controller-manager's pod garbage collector would take a minute. Their
+// controllers replace them on the other nodes.
+func (c *Cluster) deleteNode(ctx context.Context, name string) error {
+	err := c.client.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting node %s: %w", name, err)
+	}
+	pods, err := c.client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + name})
+	if err != nil {
+		return fmt.Errorf("listing the pods of node %s: %w", name, err)
+	}
+	now := metav1.DeleteOptions{GracePeriodSeconds: new(int64)}
+	for _, pod := range pods.Items {
+		err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, now)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting pod %s/%s of node %s: %w", pod.Namespace, pod.Name, name, err)
+		}
+	}
+	return nil
+}
+
+// waitNodes waits until the nodes of [Cluster.NodeNames] are Ready,
+// untainted and serve on kwok's current port, and no other kwok node is
+// left. Restarting a persistent cluster, it also waits for kwok to have
+// renewed every node's lease, which shows it has taken the nodes over.
+func (c *Cluster) waitNodes(ctx context.Context) error {
+	names := c.NodeNames()
+	want := make(map[string]bool, len(names))
+	for _, name := range names {
+		want[name] = true
+	}
+	since := metav1.NewMicroTime(c.start.Add(-time.Second))
+	return c.poll(ctx, fmt.Sprintf("%d kwok nodes to be Ready and untainted", len(names)), func(ctx context.Context) (bool, error) {
+		if c.stopping.Load() {
+			return false, errors.New("the cluster is stopping")
+		}
+		list, err := c.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		ready := 0
+		for i := range list.Items {
+			n := &list.Items[i]
+			if n.Annotations[kwokAnnotationKey] != kwokAnnotationValue {
+				continue
+			}
+			if !want[n.Name] {
+				return false, fmt.Errorf("node %s is still there", n.Name)
+			}
+			if err := nodeSchedulable(n); err != nil {
+				return false, err
+			}
+			if p := n.Status.DaemonEndpoints.KubeletEndpoint.Port; p != int32(c.kubeletPort) {
+				return false, fmt.Errorf("node %s has kubelet port %d, not kwok's %d", n.Name, p, c.kubeletPort)
+			}
+			if c.restarted {
+				lease, err := c.client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, n.Name, metav1.GetOptions{})
+				if err != nil {
+					return false, fmt.Errorf("lease of node %s: %w", n.Name, err)
+				}
+				if lease.Spec.RenewTime == nil || lease.Spec.RenewTime.Before(&since) {
+					return false, fmt.Errorf("kwok has not renewed the lease of node %s yet", n.Name)
+				}
+			}
+			ready++
+		}
+		if ready < len(names) {
+			return false, fmt.Errorf("%d of %d nodes exist", ready, len(names))
+		}
+		return true, nil
+	})
+}
+
+// SetNodes scales the kwok nodes of a Full cluster to n: it creates the
+// missing ones of kwok-node-0 to kwok-node-(n-1), labelled and annotated as
+// [Start] creates them, or deletes the highest-numbered ones together with
+// their pods (nothing is drained: the pods' controllers recreate them on the
+// remaining nodes), and returns once every node is Ready and schedulable and
+// the deleted ones are gone. Calls are serialized; ctx bounds the wait
+// ([Options].Timeout at most).
+func (c *Cluster) SetNodes(ctx context.Context, n int) error {
+	if !c.opts.Full {
+		return fmt.Errorf("localcluster: %s: SetNodes needs a Full cluster (kwok fakes nodes only there)", c.name)
+	}
+	if n < 0 {
+		return fmt.Errorf("localcluster: %s: SetNodes(%d): negative node count", c.name, n)
+	}
+	c.scaleMu.Lock()
+	defer c.scaleMu.Unlock()
+	if err := c.Check(); err != nil {
+		return err
+	}
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	before := len(c.NodeNames())
+	if err := c.reconcileNodes(ctx, n, false); err != nil {
+		return fmt.Errorf("localcluster: %s: %w", c.name, err)
+	}
+	if err := c.waitNodes(ctx); err != nil {
+		return fmt.Errorf("localcluster: %s: scaling to %d nodes: %w", c.name, n, err)
+	}
+	c.log.Info(fmt.Sprintf("localcluster: %s: scaled from %d to %d kwok nodes in %s", c.name, before, n, time.Since(began).Round(time.Millisecond)))
+	return nil
 }
 
 // nodeSchedulable returns why a new pod could not be placed on n yet.

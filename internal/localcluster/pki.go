@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -23,14 +24,27 @@ import (
 // test and its children are the same, so backdating one hour is plenty.
 const certValidity = 7 * 24 * time.Hour
 
+// A persistent cluster ([Options].Persist) keeps its CAs for years, and
+// its certificates for one; a restart reissues a serving certificate that
+// has less than renewBefore left (component certificates are new at every
+// start anyway).
+const (
+	persistentCAValidity   = 10 * 365 * 24 * time.Hour
+	persistentLeafValidity = 365 * 24 * time.Hour
+	renewBefore            = 30 * 24 * time.Hour
+)
+
 // authority is a certificate authority that lives as long as one cluster.
 type authority struct {
 	cert    *x509.Certificate
 	key     crypto.Signer
+	keyPEM  []byte
 	certPEM []byte
+	// leafValidity is how long the certificates it issues are valid.
+	leafValidity time.Duration
 }
 
-func newAuthority(commonName string) (*authority, error) {
+func newAuthority(commonName string, validity, leafValidity time.Duration) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -44,7 +58,7 @@ func newAuthority(commonName string) (*authority, error) {
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: commonName, Organization: []string{"paddock-testenv"}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(certValidity),
+		NotAfter:              now.Add(validity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -57,7 +71,70 @@ func newAuthority(commonName string) (*authority, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &authority{cert: cert, key: key, certPEM: pemBlock("CERTIFICATE", der)}, nil
+	keyPEM, err := ecKeyPEM(key)
+	if err != nil {
+		return nil, err
+	}
+	return &authority{cert: cert, key: key, keyPEM: keyPEM, certPEM: pemBlock("CERTIFICATE", der), leafValidity: leafValidity}, nil
+}
+
+// loadAuthority reads a CA written by an earlier start: its PEM certificate
+// and PEM EC private key.
+func loadAuthority(certPEM, keyPEM []byte, leafValidity time.Duration) (*authority, error) {
+	cert, err := parseCert(certPEM)
+	if err != nil {
+		return nil, err
+	}
+	key, err := parseECKey(keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if !key.PublicKey.Equal(cert.PublicKey) {
+		return nil, fmt.Errorf("the key does not belong to certificate %q", cert.Subject.CommonName)
+	}
+	if !cert.IsCA {
+		return nil, fmt.Errorf("certificate %q is not a CA", cert.Subject.CommonName)
+	}
+	return &authority{cert: cert, key: key, keyPEM: keyPEM, certPEM: certPEM, leafValidity: leafValidity}, nil
+}
+
+// reusable reports whether a serving certificate written by an earlier start
+// can serve on: signed by a, valid for more than renewBefore, for every
+// host, and with a matching key.
+func (a *authority) reusable(pair keyPair, hosts []string, now time.Time) bool {
+	cert, err := parseCert(pair.certPEM)
+	if err != nil {
+		return false
+	}
+	key, err := parseECKey(pair.keyPEM)
+	if err != nil || !key.PublicKey.Equal(cert.PublicKey) {
+		return false
+	}
+	if cert.CheckSignatureFrom(a.cert) != nil || now.Before(cert.NotBefore) || now.Add(renewBefore).After(cert.NotAfter) {
+		return false
+	}
+	for _, h := range hosts {
+		if cert.VerifyHostname(h) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func parseCert(data []byte) (*x509.Certificate, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, errors.New("no PEM certificate")
+	}
+	return x509.ParseCertificate(block.Bytes)
+}
+
+func parseECKey(data []byte) (*ecdsa.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "EC PRIVATE KEY" {
+		return nil, errors.New("no PEM EC private key")
+	}
+	return x509.ParseECPrivateKey(block.Bytes)
 }
 
 // keyPair is a PEM certificate and its PEM private key.
@@ -102,7 +179,7 @@ func (a *authority) issue(tmpl *x509.Certificate) (keyPair, error) {
 	now := time.Now()
 	tmpl.SerialNumber = serial
 	tmpl.NotBefore = now.Add(-time.Hour)
-	tmpl.NotAfter = now.Add(certValidity)
+	tmpl.NotAfter = now.Add(a.leafValidity)
 	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, key.Public(), a.key)
 	if err != nil {

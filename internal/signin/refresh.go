@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -67,6 +68,7 @@ func (s *Service) refreshOne(ctx context.Context, p *model.Provider, rf idp.Refr
 			return 0, 0, err
 		}
 		s.Auth.Flush()
+		s.audit(ctx, "user.disable.upstream", ident.Username, p.Name+": no longer known to the identity provider")
 		s.log().Warn("user no longer known to the identity provider: disabled", "provider", p.Name, "username", ident.Username)
 		return 0, 1, nil
 	}
@@ -77,6 +79,24 @@ func (s *Service) refreshOne(ctx context.Context, p *model.Provider, rf idp.Refr
 	if err := s.Store.PutIdentity(ctx, &ident); err != nil {
 		return 0, 0, err
 	}
+	if !Allowed(p, fresh) {
+		// No longer on the provider's access list (left the allowed
+		// group): their sessions and tokens end now.
+		if _, err := s.Store.DeleteUserTokens(ctx, ident.UserID); err != nil {
+			return 0, 0, err
+		}
+		s.audit(ctx, "user.signout.upstream", ident.Username, p.Name+": no longer on the provider's access list")
+	}
 	s.Auth.Flush()
 	return 1, 0, nil
+}
+
+// audit records what the refresh did on nobody's request.
+func (s *Service) audit(ctx context.Context, action, target, detail string) {
+	d, _ := json.Marshal(map[string]string{"reason": detail})
+	e := &model.AuditEvent{Time: s.now().UTC(), Actor: "paddock", Action: action, Target: target,
+		Outcome: model.OutcomeSuccess, Status: 200, Detail: string(d)}
+	if err := s.Store.AppendAudit(ctx, e); err != nil {
+		s.log().Warn("recording an audit event failed", "action", action, "err", err)
+	}
 }

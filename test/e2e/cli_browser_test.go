@@ -71,7 +71,19 @@ func TestCLIBrowserLogin(t *testing.T) {
 	b := s.newBrowser(true)
 	authURL := b.visit("GET", signInURL, nil).redirect(t, op.Issuer()+"/authorize?")
 	cb := op.Login(t, authURL, "dale").String()
-	loopback := b.visit("GET", cb, nil).redirect(t, "http://127.0.0.1:")
+	// Paddock asks the person to confirm it is their own paddock login
+	// (someone else on this machine could be the one listening); no code
+	// reaches the port before that.
+	page := b.visit("GET", cb, nil).want(t, 200).body
+	if !strings.Contains(page, "dale") || !strings.Contains(page, "port "+regexp.MustCompile(`cli_port=(\d+)`).FindStringSubmatch(signInURL)[1]) {
+		t.Fatalf("confirmation page:\n%s", page)
+	}
+	grant := regexp.MustCompile(`name="grant" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	b.origin = s.URL
+	if h := b.visit("POST", "/v1/auth/providers/corp/cli-confirm", url.Values{"grant": {grant + "x"}}); h.status != 401 {
+		t.Fatalf("a tampered grant: HTTP %d", h.status)
+	}
+	loopback := b.visit("POST", "/v1/auth/providers/corp/cli-confirm", url.Values{"grant": {grant}}).redirect(t, "http://127.0.0.1:")
 	// An attacker holding the code but not the verifier gets nothing.
 	code := regexp.MustCompile(`code=([^&]+)`).FindStringSubmatch(loopback)[1]
 	status, _, _ := s.call(t.Context(), "POST", "/v1/auth/cli/exchange", "", map[string]any{"code": mustUnescape(t, code),

@@ -148,6 +148,9 @@ func TestOIDCSignIn(t *testing.T) {
 type browser struct {
 	s   *server
 	jar http.CookieJar
+	// origin, when set, is sent as the Origin of POSTs, as a browser does
+	// for a form another site submits.
+	origin string
 }
 
 func (s *server) newBrowser(jar bool) *browser {
@@ -183,6 +186,9 @@ func (b *browser) visit(method, u string, form url.Values, extra ...*http.Cookie
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if b.origin != "" {
+			req.Header.Set("Origin", b.origin)
+		}
 	}
 	if b.jar != nil {
 		extra = append(b.jar.Cookies(req.URL), extra...)

@@ -49,6 +49,8 @@ func TestSAMLSignIn(t *testing.T) {
 	if form.ACS != callback || !strings.Contains(decode(t, form.SAMLResponse), "EncryptedAssertion") {
 		t.Fatalf("the IdP posts to %s (want %s), or in the clear", form.ACS, callback)
 	}
+	// The IdP's page submits the form: a cross-site POST with its Origin.
+	b.origin = strings.TrimSuffix(idp.URL(), "/")
 	h = b.visit("POST", form.ACS, form.Form())
 	h.redirect(t, "/projects")
 	me := s.me(t, h.cookie(t, sessionCookie).Value)

@@ -262,6 +262,8 @@ func (p *planner) userAccess(docs []at[UserAccessDoc]) {
 		for i, g := range d.doc.Groups {
 			if err := bindings.CheckGroupName(g); err != nil {
 				bad("groups[%d]: %s", i, httpx.AsError(err).Message)
+			} else if strings.Contains(g, ":") {
+				bad("groups[%d] %q: a local group may not contain ':' (\"<provider>:<group>\" names a provider's group)", i, g)
 			} else if slices.Index(d.doc.Groups, g) < i {
 				bad("groups[%d] %q: listed twice", i, g)
 			}

@@ -98,6 +98,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		audit.Annotate(r.Context(), "auth.login", req.Provider+":"+req.Username)
 		secret, u, tok, err = a.SignIn.Password(r.Context(), req.Provider, req.Username, req.Password, httpx.ClientIP(r))
 	} else {
+		if a.localDisabled(r) {
+			// Only administrators may still use a Paddock password. Others
+			// get the answer of a wrong password, checked or not, so the
+			// endpoint cannot confirm a password that may be reused.
+			if u, err := a.Store.GetUserByUsername(r.Context(), req.Username); err != nil || !u.Admin {
+				return httpx.Unauthorized("invalid username or password")
+			}
+		}
 		secret, u, tok, err = a.Auth.Login(r.Context(), req.Username, req.Password, httpx.ClientIP(r))
 	}
 	var locked *auth.LockedError
@@ -112,12 +120,6 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return SignInError(err)
 	case err != nil:
 		return err
-	}
-	if !external && !u.Admin && a.localDisabled(r) {
-		// Local passwords are off: only administrators may still use one
-		// (break-glass).
-		_ = a.Store.DeleteToken(r.Context(), tok.ID)
-		return httpx.Errorf(http.StatusForbidden, "local_login_disabled", "sign-in with a Paddock password is disabled; use your organisation's identity provider")
 	}
 	httpx.SetActor(r.Context(), u.Username, u.ID)
 	csrf := SetSessionCookies(w, secret, tok.ExpiresAt)

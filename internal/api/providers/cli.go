@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -50,13 +51,75 @@ func cliParams(r *http.Request) (port int, challenge string, ok bool, err error)
 	return port, challenge, true, nil
 }
 
-func (a *API) toCLI(w http.ResponseWriter, r *http.Request, pend *pending, secret string, expires time.Time) error {
-	plain, _ := json.Marshal(cliCode{Secret: secret, Expires: expires, Challenge: pend.CLIChallenge, Until: a.Now().Add(cliCodeTTL)})
-	sealed, err := a.Sealer.Seal(plain, cliAAD)
+// cliGrant is a finished browser sign-in waiting for the person to
+// confirm that it is for their own command-line tool.
+type cliGrant struct {
+	Code     cliCode `json:"c"`
+	Port     int     `json:"p"`
+	Username string  `json:"u"`
+}
+
+var grantAAD = []byte("paddock cli grant")
+
+// toCLI does not hand the session to the loopback port at once: anyone
+// could have started this sign-in with their own port and challenge and
+// sent the link (another user of the same machine listening on that port).
+// The person confirms, on a page of this server, that they are signing in
+// their own `paddock login`.
+func (a *API) toCLI(w http.ResponseWriter, r *http.Request, pend *pending, secret string, expires time.Time, username string) error {
+	g := cliGrant{Code: cliCode{Secret: secret, Expires: expires, Challenge: pend.CLIChallenge, Until: a.Now().Add(cliCodeTTL)},
+		Port: pend.CLIPort, Username: username}
+	plain, _ := json.Marshal(g)
+	sealed, err := a.Sealer.Seal(plain, grantAAD)
 	if err != nil {
 		return err
 	}
-	target := fmt.Sprintf("http://127.0.0.1:%d/callback?code=%s", pend.CLIPort, url.QueryEscape(base64.RawURLEncoding.EncodeToString(sealed)))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	return confirmPage.Execute(w, map[string]any{"Provider": r.PathValue("name"), "Port": g.Port, "Username": username,
+		"Grant": base64.RawURLEncoding.EncodeToString(sealed)})
+}
+
+var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Paddock — sign in the command-line tool?</title></head>
+<body>
+<h1>Sign in the Paddock command-line tool?</h1>
+<p>You signed in with <b>{{.Provider}}</b> as <b>{{.Username}}</b>. A <code>paddock login</code> on this computer
+(listening on port {{.Port}}) asks for your session.</p>
+<p><b>Continue only if you just ran <code>paddock login</code> yourself.</b> If someone sent you a link, cancel:
+continuing would give them your access.</p>
+<form method="post" action="cli-confirm"><input type="hidden" name="grant" value="{{.Grant}}">
+<button type="submit">Continue: sign in my command-line tool</button></form>
+<p><a href="/">Cancel</a></p>
+</body></html>
+`))
+
+// confirm hands a confirmed sign-in to the CLI's loopback listener.
+func (a *API) confirm(w http.ResponseWriter, r *http.Request) error {
+	audit.OmitBody(r.Context())
+	bad := httpx.Unauthorized("this confirmation is invalid or expired; run paddock login again")
+	if err := r.ParseForm(); err != nil {
+		return bad
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(r.PostForm.Get("grant"))
+	if err != nil {
+		return bad
+	}
+	plain, err := a.Sealer.Open(sealed, grantAAD)
+	if err != nil {
+		return bad
+	}
+	var g cliGrant
+	if json.Unmarshal(plain, &g) != nil || !a.Now().Before(g.Code.Until) || g.Port < 1024 || g.Port > 65535 {
+		return bad
+	}
+	audit.Annotate(r.Context(), "auth.cli.confirm", g.Username)
+	code, _ := json.Marshal(g.Code)
+	sealedCode, err := a.Sealer.Seal(code, cliAAD)
+	if err != nil {
+		return err
+	}
+	target := fmt.Sprintf("http://127.0.0.1:%d/callback?code=%s", g.Port, url.QueryEscape(base64.RawURLEncoding.EncodeToString(sealedCode)))
 	http.Redirect(w, r, target, http.StatusFound)
 	return nil
 }

@@ -117,7 +117,7 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	audit.Annotate(r.Context(), "auth.login", p.Name+":"+u.Username)
 	httpx.SetActor(r.Context(), u.Username, u.ID)
 	if pend.CLIPort != 0 {
-		return a.toCLI(w, r, pend, secret, tok.ExpiresAt)
+		return a.toCLI(w, r, pend, secret, tok.ExpiresAt, u.Username)
 	}
 	identity.SetSessionCookies(w, secret, tok.ExpiresAt)
 	http.Redirect(w, r, pend.Return, http.StatusFound)

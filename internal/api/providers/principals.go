@@ -27,6 +27,12 @@ const principalLimit = 25
 // principals searches users, groups people brought from their providers,
 // and groups the providers themselves can search (an LDAP directory).
 func (a *API) principals(w http.ResponseWriter, r *http.Request) error {
+	// The directory of people is for those who grant access, not for
+	// anyone who can sign in.
+	who := rest.Who(r)
+	if a.Acc != nil && !a.Acc.MayManageSomeMembers(who) && !a.Acc.Capable(who, model.CapUsersManage) {
+		return httpx.Forbidden("searching users and groups needs the right to grant access somewhere")
+	}
 	q := strings.TrimSpace(r.URL.Query().Get("search"))
 	out := []Principal{}
 	users, _, err := a.Store.ListUsers(r.Context(), q, store.Page{Limit: principalLimit})

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/paddockhq/paddock/internal/access"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/audit"
 	"github.com/paddockhq/paddock/internal/auth"
@@ -30,6 +31,7 @@ type API struct {
 	Auth   *auth.Service
 	SignIn *signin.Service
 	Sealer *secrets.Sealer
+	Acc    *access.Authorizer
 	// ExternalURL builds callback URLs.
 	ExternalURL string
 	Now         func() time.Time
@@ -85,13 +87,16 @@ func (a *API) Routes() []rest.Route {
 			Summary: "Where the provider sends the browser back", Status: http.StatusFound, Handler: a.callback},
 		{Method: "POST", Path: "/v1/auth/providers/{name}/callback", Tag: "auth", Access: rest.Public, Audit: "auth.login",
 			Summary: "Where a SAML IdP posts its response", Status: http.StatusFound, Handler: a.callback},
+		{Method: "POST", Path: "/v1/auth/providers/{name}/cli-confirm", Tag: "auth", Access: rest.Public, Audit: "auth.cli.confirm",
+			Summary: "The person confirms a browser sign-in is for their own paddock login (form post from the confirmation page)",
+			Status:  http.StatusFound, Errors: []int{http.StatusUnauthorized}, Handler: a.confirm},
 		{Method: "POST", Path: "/v1/auth/cli/exchange", Tag: "auth", Access: rest.Public, Audit: "auth.cli.exchange",
 			Summary: "Trade the code a browser sign-in sent to `paddock login` (with its verifier) for the session",
-			Request: ExchangeRequest{}, Response: ExchangeResponse{}, Handler: a.exchange},
+			Request: ExchangeRequest{}, Response: ExchangeResponse{}, Errors: []int{http.StatusUnauthorized}, Handler: a.exchange},
 		{Method: "GET", Path: "/v1/auth/providers/{name}/metadata", Tag: "auth", Access: rest.Public,
 			Summary: "Service-provider metadata (SAML)", Handler: a.metadata},
 		{Method: "GET", Path: "/v1/principals", Tag: "auth", Access: rest.Authenticated,
-			Summary: "Search users and groups to grant access to", Query: []rest.Param{{Name: "search", Type: "string", Description: "substring"}},
+			Summary: "Search users and groups to grant access to (for those who may grant access somewhere)", Query: []rest.Param{{Name: "search", Type: "string", Description: "substring"}},
 			Response: rest.List[Principal]{}, Handler: a.principals},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 
 	"github.com/paddockhq/paddock/internal/api/rest"
@@ -50,6 +51,10 @@ func (a *API) put(w http.ResponseWriter, r *http.Request) error {
 	if !nameRE.MatchString(name) {
 		return httpx.Invalid("provider name %q must be 1-32 lowercase letters, digits or '-'", name)
 	}
+	if c.AccessMode == "" && c.Type == model.ProviderTypeGitHub {
+		return httpx.Invalid("github: set accessMode — \"restricted\" with allowedGroups (your org, \"org:team\") or allowedUsers, " +
+			"or \"all\", which lets every github.com account sign in")
+	}
 	if c.AccessMode == "" {
 		c.AccessMode = model.AccessAll
 	}
@@ -87,6 +92,14 @@ func (a *API) put(w http.ResponseWriter, r *http.Request) error {
 	if old != nil && old.Type != c.Type {
 		return httpx.Invalid("provider %q is of type %s; delete it to change the type", name, old.Type)
 	}
+	// Where a provider points (issuer, URLs, directory, metadata) decides
+	// who its existing identities are: whoever could repoint it could sign
+	// in as any linked user, admins included, and send it the stored
+	// secrets. Only administrators change that of a provider in use.
+	if old != nil && !rest.Who(r).Admin && (len(secrets) > 0 || !sameJSON(old.Config, cfg)) {
+		return httpx.Forbidden("only administrators may change the connection settings or secrets of an existing provider " +
+			"(repointing it would let its new target sign in as any user it already links)")
+	}
 	p := &model.Provider{Name: name, Type: c.Type, DisplayName: c.DisplayName, Enabled: c.Enabled == nil || *c.Enabled,
 		AccessMode: c.AccessMode, AllowedUsers: c.AllowedUsers, AllowedGroups: c.AllowedGroups, Config: cfg, CreatedAt: now, UpdatedAt: now}
 	if p.DisplayName == "" {
@@ -115,9 +128,12 @@ func (a *API) put(w http.ResponseWriter, r *http.Request) error {
 		return rest.StoreError(err, "provider")
 	}
 	a.SignIn.Forget(name)
-	if old != nil && old.Enabled && !p.Enabled {
-		// Disabling a provider ends its people's sessions and tokens now
-		// (Rancher GHSA-c45c-39f6-6gw9).
+	narrowed := old != nil && (old.AccessMode != p.AccessMode || !slices.Equal(old.AllowedUsers, p.AllowedUsers) ||
+		!slices.Equal(old.AllowedGroups, p.AllowedGroups))
+	if old != nil && (old.Enabled && !p.Enabled || narrowed) {
+		// Disabling a provider, or changing who it lets in, ends its
+		// people's sessions and tokens now (Rancher GHSA-c45c-39f6-6gw9);
+		// those still allowed sign in again.
 		if _, err := a.Store.DeleteProviderSessions(r.Context(), name); err != nil {
 			return err
 		}
@@ -190,4 +206,13 @@ func (a *API) endLocalSessions(r *http.Request) error {
 	}
 	a.Auth.Flush()
 	return nil
+}
+
+// sameJSON compares two JSON documents by value.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

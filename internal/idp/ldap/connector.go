@@ -99,18 +99,21 @@ func (c *connector) Refresh(ctx context.Context, id *idp.Identity) (*idp.Identit
 		return nil, err
 	}
 	defer c.release(svc)
+	// The person must still match userFilter (an AD filter excluding
+	// disabled accounts, say), not merely exist.
+	still := fill(c.s.UserFilter, "{username}", ldap.EscapeFilter(id.Username))
 	var entries []*ldap.Entry
 	if dn, ok := subjectDN(id.Subject); ok {
 		base, _ := ldap.ParseDN(c.s.UserSearchBase)
 		if !base.AncestorOfFold(dn) {
 			return nil, fmt.Errorf("%w: subject %s is not under userSearchBase", idp.ErrGone, id.Subject)
 		}
-		entries, err = svc.search(ctx, id.Subject, ldap.ScopeBaseObject, "(objectClass=*)", c.userAttrs(), 2)
+		entries, err = svc.search(ctx, id.Subject, ldap.ScopeBaseObject, still, c.userAttrs(), 2)
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 			return nil, fmt.Errorf("%w: %s", idp.ErrGone, id.Subject)
 		}
 	} else {
-		filter := "(" + ldap.EscapeFilter(c.s.SubjectAttribute) + "=" + subjectFilterValue(c.s.SubjectAttribute, id.Subject) + ")"
+		filter := "(&" + still + "(" + ldap.EscapeFilter(c.s.SubjectAttribute) + "=" + subjectFilterValue(c.s.SubjectAttribute, id.Subject) + "))"
 		entries, err = svc.search(ctx, c.s.UserSearchBase, ldap.ScopeWholeSubtree, filter, c.userAttrs(), 2)
 	}
 	if err != nil {
