@@ -17,6 +17,12 @@
 // and port-forward work against them (see [Cluster.PodLogsFile],
 // [Cluster.ExecDir] and [Cluster.PortForwardTarget]).
 //
+// With [Options].Persist a cluster survives its processes: a later [Start]
+// on the same [Options].Dir keeps etcd's data, the PKI and the admin token
+// (on new ports), and reconciles the kwok nodes to [Options].Nodes;
+// [Cluster.SetNodes] scales them while the cluster runs. Package
+// provision/local builds Paddock's `local` cluster provider on this.
+//
 // The binaries come from the project's toolchain cache (see [BinDir]); when
 // they are missing, [Start] fails telling the reader to run `make
 // toolchain`.
