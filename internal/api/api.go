@@ -89,14 +89,19 @@ func New(d Deps) *Server {
 			ExternalURL: d.ExternalURL, Now: d.Now}).Routes()...)
 	}
 	s.routes = append(s.routes, (&users.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
-	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now}).Routes()...)
+	var capTTL func(context.Context, *model.User) time.Duration
+	if d.SignIn != nil {
+		capTTL = d.SignIn.TokenCap
+	}
+	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now,
+		CapTTL: capTTL}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
 		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access, AccessSync: d.AccessSync}
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
 	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }
-	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse})...)
+	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse, CapTTL: capTTL})...)
 	s.routes = append(s.routes, (&projects.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)
 	s.routes = append(s.routes, (&bindings.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
 	ra := &roles.API{Store: d.Store, Acc: d.Access, Now: d.Now}

@@ -99,7 +99,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	}
 	rsync := rbacsync.New(rbacsync.Options{Source: st, Log: log})
 	acc.OnChange(rsync.Changed)
-	si := newSignIn(st, svc, log)
+	si := newSignIn(st, svc, log, cfg.SessionTTL)
 	metrics := httpx.NewMetrics()
 	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now,
 		OnActive: rsync.Engage}

@@ -21,8 +21,8 @@ func providerTypes() map[string]idp.Type {
 	return types
 }
 
-func newSignIn(st store.Store, svc *auth.Service, log *slog.Logger) *signin.Service {
-	return &signin.Service{Store: st, Auth: svc, Types: providerTypes(), Log: log,
+func newSignIn(st store.Store, svc *auth.Service, log *slog.Logger, sessionTTL time.Duration) *signin.Service {
+	return &signin.Service{Store: st, Auth: svc, Types: providerTypes(), Log: log, SessionTTL: sessionTTL,
 		Deps: idp.Deps{Now: time.Now, Log: log, HTTPClient: &http.Client{Timeout: 15 * time.Second},
 			Replay: &idp.MemoryReplay{}}}
 }

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -124,4 +126,14 @@ type Type struct {
 	// New validates cfg and builds the connector. Validation errors must
 	// name the field.
 	New func(cfg Config) (Connector, error)
+}
+
+// Loopback reports a host that never leaves the machine (127.0.0.0/8, ::1,
+// localhost): the only place a provider may be spoken to without TLS.
+func Loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -36,6 +36,9 @@ type Service struct {
 	Types map[string]idp.Type
 	Deps  idp.Deps
 	Log   *slog.Logger
+	// SessionTTL bounds the tokens of people whose provider cannot be
+	// asked again (TokenCap).
+	SessionTTL time.Duration
 
 	mu    sync.Mutex
 	conns map[string]cached
@@ -194,8 +197,11 @@ func Allowed(p *model.Provider, id *idp.Identity) bool {
 	if p.AccessMode != model.AccessRestricted {
 		return true
 	}
+	// allowedUsers may name the provider's stable subject (safest: names
+	// like a GitHub login or an OIDC preferred_username can change hands)
+	// or its username.
 	for _, u := range p.AllowedUsers {
-		if strings.EqualFold(u, id.Username) {
+		if u == id.Subject || strings.EqualFold(u, id.Username) {
 			return true
 		}
 	}
@@ -238,6 +244,11 @@ func (s *Service) link(ctx context.Context, p *model.Provider, id *idp.Identity)
 func (s *Service) createUser(ctx context.Context, p *model.Provider, id *idp.Identity, now time.Time) (*model.User, error) {
 	sum := sha256.Sum256([]byte(p.Name + "\x00" + id.Subject))
 	candidates := []string{id.Username, id.Username + "@" + p.Name, p.Name + "-" + hex.EncodeToString(sum[:6])}
+	if strings.Contains(id.Username, "@") {
+		// "x@y" could be another provider's fallback name ("dana@ldap"):
+		// such names are qualified with this provider.
+		candidates = candidates[1:]
+	}
 	for _, name := range candidates {
 		if name == "" || apitypes.CheckUsername(name) != nil {
 			continue
@@ -265,4 +276,21 @@ func (s *Service) log() *slog.Logger {
 		return s.Log
 	}
 	return slog.Default()
+}
+
+// TokenCap bounds the tokens of a user whose provider cannot refresh
+// their groups (OIDC, SAML, GitHub): someone removed upstream must not keep
+// a token minted earlier for longer than a session. 0 means no bound.
+func (s *Service) TokenCap(ctx context.Context, u *model.User) time.Duration {
+	if u == nil || u.Provider == "" || u.Provider == model.LocalProvider || s.SessionTTL <= 0 {
+		return 0
+	}
+	_, conn, err := s.Connector(ctx, u.Provider)
+	if err != nil {
+		return s.SessionTTL // provider gone or broken: stay short
+	}
+	if _, ok := conn.(idp.Refresher); ok {
+		return 0
+	}
+	return s.SessionTTL
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paddockhq/paddock/internal/testenv"
 )
@@ -75,6 +76,14 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Fatalf("the login cookie was not cleared: %+v", c)
 	}
 	me := s.me(t, session.Value)
+	// The OP cannot be asked later whether fox still belongs: his tokens
+	// last at most a session (12 h), not the server's year.
+	s.must("POST", "/v1/tokens", session.Value, map[string]any{"ttl": "720h"}, 422, nil)
+	var minted struct{ ExpiresAt time.Time }
+	s.must("POST", "/v1/tokens", session.Value, map[string]any{"description": "ci"}, 201, &minted)
+	if d := time.Until(minted.ExpiresAt); d > 12*time.Hour+time.Minute {
+		t.Fatalf("an OIDC user's token lasts %s", d)
+	}
 	// A local "fox" existed: the OIDC fox is a new user, not a takeover.
 	if me.Username != "fox@corp" || me.ID == localFox.ID || me.Provider != "corp" || !slices.Equal(me.ProviderGroups, []string{"corp:xfiles"}) {
 		t.Fatalf("fox after OIDC sign-in: %+v (local fox is %s)", me, localFox.ID)

@@ -1,6 +1,7 @@
 package clusters
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,6 +26,8 @@ type KubeconfigDeps struct {
 	Auth   *auth.Service
 	CAPEM  []byte
 	MaxTTL time.Duration
+	// CapTTL, when set, bounds a user's tokens further (0: no bound).
+	CapTTL func(ctx context.Context, u *model.User) time.Duration
 	// MayUse says whether the principal may reach the cluster.
 	MayUse func(p *auth.Principal, c *model.Cluster) bool
 }
@@ -56,6 +59,11 @@ func (a *API) kubeconfig(w http.ResponseWriter, r *http.Request, d KubeconfigDep
 		ttl = v
 	}
 	ttl = min(ttl, d.MaxTTL)
+	if d.CapTTL != nil {
+		if c := d.CapTTL(r.Context(), p.User); c > 0 {
+			ttl = min(ttl, c)
+		}
+	}
 	var usable []model.Cluster
 	if only != "" {
 		c, err := a.Store.GetCluster(r.Context(), only)

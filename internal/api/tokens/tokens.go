@@ -4,6 +4,7 @@
 package tokens
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -23,6 +24,8 @@ type API struct {
 	DefaultTTL time.Duration
 	MaxTTL     time.Duration
 	Now        func() time.Time
+	// CapTTL, when set, bounds a user's tokens further (0: no bound).
+	CapTTL func(ctx context.Context, u *model.User) time.Duration
 }
 
 // Token is the public view of a token: never its secret or hash.
@@ -109,6 +112,15 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 			return httpx.Invalid("ttl %s exceeds the maximum of %s", d, a.MaxTTL)
 		}
 		ttl = d
+	}
+	if a.CapTTL != nil {
+		if c := a.CapTTL(r.Context(), p.User); c > 0 && ttl > c {
+			if req.TTL != "" {
+				return httpx.Invalid("ttl %s: your identity provider cannot be asked again whether you still belong, "+
+					"so your tokens last at most %s", ttl, c)
+			}
+			ttl = c
+		}
 	}
 	secret, tok, err := a.Auth.IssueToken(r.Context(), p.User.ID, model.TokenAPI, req.Description, ttl)
 	if err != nil {

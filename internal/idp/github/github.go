@@ -130,6 +130,9 @@ func parseBase(field, s, def string) (*url.URL, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%s: must be an absolute http(s) URL without query", field)
 	}
+	if u.Scheme == "http" && !idp.Loopback(u.Hostname()) {
+		return nil, fmt.Errorf("%s: must be https (the client secret and tokens travel there); http only on loopback", field)
+	}
 	return u, nil
 }
 

@@ -104,6 +104,9 @@ func (c *connector) validate() error {
 	if s.StartTLS && c.ldaps {
 		bad("startTLS", "not with ldaps:// (already TLS)")
 	}
+	if err == nil && u != nil && u.Scheme == "ldap" && !s.StartTLS && !idp.Loopback(u.Hostname()) {
+		bad("url", "ldap:// without startTLS would send passwords in clear: use ldaps:// or \"startTLS\": true (plain ldap only on loopback)")
+	}
 	if s.CAPEM != "" {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM([]byte(s.CAPEM)) {

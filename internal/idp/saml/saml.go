@@ -142,6 +142,9 @@ func (c *Connector) validate(keyPEM string) error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return errors.New("idpMetadataURL: must be an absolute http(s) URL")
 		}
+		if u.Scheme == "http" && !idp.Loopback(u.Hostname()) {
+			return errors.New("idpMetadataURL: must be https (whoever can change the metadata in transit can forge sign-ins); http only on loopback")
+		}
 	default:
 		ed, err := parseIdPMetadata([]byte(s.IdPMetadataXML))
 		if err != nil {
