@@ -64,10 +64,7 @@ type Provider struct {
 
 // Routes lists the provider routes.
 func (a *API) Routes() []rest.Route {
-	manage := func(rt rest.Route) rest.Route {
-		rt.Tag, rt.Access, rt.Cap = "auth", rest.Capability, model.CapAuthManage
-		return rt
-	}
+	manage := rest.Needs("auth", model.CapAuthManage)
 	return []rest.Route{
 		{Method: "GET", Path: "/v1/auth/providers", Tag: "auth", Access: rest.Public, Summary: "The enabled ways to sign in",
 			Response: rest.List[Public]{}, Handler: a.listPublic},

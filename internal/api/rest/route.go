@@ -172,3 +172,12 @@ func ServeList[M, V any](w http.ResponseWriter, r *http.Request, list Lister[M],
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// Needs returns a route modifier that puts a route under tag and requires
+// a global capability.
+func Needs(tag, capability string) func(Route) Route {
+	return func(rt Route) Route {
+		rt.Tag, rt.Access, rt.Cap = tag, Capability, capability
+		return rt
+	}
+}

@@ -34,10 +34,7 @@ type GlobalRoleRequest struct {
 
 // GlobalRoutes lists the global role routes.
 func (a *API) GlobalRoutes() []rest.Route {
-	manage := func(rt rest.Route) rest.Route {
-		rt.Tag, rt.Access, rt.Cap = "roles", rest.Capability, model.CapRolesManage
-		return rt
-	}
+	manage := rest.Needs("roles", model.CapRolesManage)
 	return []rest.Route{
 		{Method: "GET", Path: "/v1/globalroles", Tag: "roles", Access: rest.Authenticated, Summary: "List global roles, built-in and custom",
 			Response: rest.List[GlobalRole]{}, Handler: a.listGlobal},

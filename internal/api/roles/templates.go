@@ -51,10 +51,7 @@ type TemplateRequest struct {
 
 // Routes lists the role routes.
 func (a *API) Routes() []rest.Route {
-	manage := func(rt rest.Route) rest.Route {
-		rt.Tag, rt.Access, rt.Cap = "roles", rest.Capability, model.CapRolesManage
-		return rt
-	}
+	manage := rest.Needs("roles", model.CapRolesManage)
 	return []rest.Route{
 		{Method: "GET", Path: "/v1/roletemplates", Tag: "roles", Access: rest.Authenticated, Summary: "List role templates, built-in and custom",
 			Response: rest.List[Template]{}, Handler: a.listTemplates},
