@@ -28,6 +28,7 @@ type Store interface {
 	Secrets
 	Access
 	Providers
+	Provisions
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend.
@@ -227,4 +228,28 @@ type Providers interface {
 	// DeleteProviderSessions deletes every token of the users linked to the
 	// provider and returns how many.
 	DeleteProviderSessions(ctx context.Context, provider string) (int, error)
+}
+
+// Provisions persists provisioning jobs and cluster events. A cluster's
+// provision and events go with the cluster (DeleteCluster).
+type Provisions interface {
+	// CreateProvision: the cluster must exist (ErrNotFound); one per
+	// cluster (ErrConflict).
+	CreateProvision(ctx context.Context, p *model.Provision) error
+	GetProvision(ctx context.Context, clusterID string) (*model.Provision, error)
+	// ListProvisions lists the jobs in any of phases (none: all), oldest
+	// first.
+	ListProvisions(ctx context.Context, phases ...model.ProvisionPhase) ([]model.Provision, error)
+	// UpdateProvision is a transactional read-modify-write (ClusterID may
+	// not change).
+	UpdateProvision(ctx context.Context, clusterID string, fn func(*model.Provision) error) (*model.Provision, error)
+	DeleteProvision(ctx context.Context, clusterID string) error
+	// ListProvisionsByCredential lists the jobs using a credential.
+	ListProvisionsByCredential(ctx context.Context, credentialID string) ([]model.Provision, error)
+
+	// AppendClusterEvent inserts e and sets e.ID (increasing per store).
+	AppendClusterEvent(ctx context.Context, e *model.ClusterEvent) error
+	// ListClusterEvents returns a cluster's events with ID > after, oldest
+	// first, at most limit (<= 0: 500).
+	ListClusterEvents(ctx context.Context, clusterID string, after int64, limit int) ([]model.ClusterEvent, error)
 }

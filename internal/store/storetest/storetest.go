@@ -69,6 +69,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Providers/SearchGroups", testSearchGroups},
 		{"Providers/DeleteSessions", testDeleteProviderSessions},
 		{"Providers/Revision", testProviderRevision},
+		{"Provisions/CRUD", testProvisionCRUD},
+		{"Provisions/Lists", testProvisionLists},
+		{"Provisions/Events", testClusterEvents},
+		{"Provisions/EventLimits", testClusterEventLimits},
+		{"Provisions/Cascades", testProvisionCascades},
+		{"Provisions/Revision", testProvisionRevision},
+		{"Concurrency/UpdateProvision", testConcurrentUpdateProvision},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
