@@ -25,6 +25,7 @@ import (
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/provision"
 	"github.com/paddockhq/paddock/internal/secrets"
 	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store"
@@ -61,6 +62,8 @@ type Deps struct {
 	// pending state of browser sign-ins.
 	SignIn *signin.Service
 	Sealer *secrets.Sealer
+	// Provision creates clusters through providers (nil: none).
+	Provision *provision.Runner
 }
 
 // Server is the assembled HTTP surface.
@@ -97,9 +100,11 @@ func New(d Deps) *Server {
 		CapTTL: capTTL}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
 	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
-		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access, AccessSync: d.AccessSync}
+		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access, AccessSync: d.AccessSync,
+		Provision: d.Provision}
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
+	s.routes = append(s.routes, ca.ProvisionRoutes()...)
 	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }
 	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse, CapTTL: capTTL})...)
 	s.routes = append(s.routes, (&projects.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)

@@ -22,6 +22,8 @@ import (
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/pki"
+	"github.com/paddockhq/paddock/internal/provision"
+	"github.com/paddockhq/paddock/internal/provision/local"
 	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/rbacsync"
 	"github.com/paddockhq/paddock/internal/secrets"
@@ -44,6 +46,8 @@ type App struct {
 	tunnel *tunnel.Server
 	rbac   *rbacsync.Manager
 	signin *signin.Service
+	prov   *provision.Runner
+	local  *local.Manager
 	demo   *demo // nil unless StartDemoCluster ran
 }
 
@@ -100,6 +104,11 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	rsync := rbacsync.New(rbacsync.Options{Source: st, Log: log})
 	acc.OnChange(rsync.Changed)
 	si := newSignIn(st, svc, log, cfg.SessionTTL)
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	localMgr := &local.Manager{Root: filepath.Join(cfg.DataDir, "clusters"), Log: log.With("component", "local-clusters")}
+	agents := &localAgents{store: st, log: log, ctx: runCtx}
+	prov := &provision.Runner{Store: st, Log: log, Registry: provision.Registry{
+		local.Name: &local.Provisioner{Manager: localMgr, Agents: agents}}}
 	metrics := httpx.NewMetrics()
 	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now,
 		OnActive: rsync.Engage}
@@ -119,9 +128,9 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 		},
 		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
 		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client, AccessSync: accessSync(rsync),
-		SignIn: si, Sealer: sealer})
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si}
+		SignIn: si, Sealer: sealer, Provision: prov})
+	agents.tunnel, agents.url, agents.caChecksum = tun, extURL, bundle.Checksum()
+	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si, prov: prov, local: localMgr}
 	a.srv = &http.Server{
 		Handler: apiSrv.Handler(),
 		// HTTP/2 for API and kube clients (no connection churn under load);
@@ -137,6 +146,9 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	go func() { a.served <- a.srv.Serve(tls.NewListener(ln, a.srv.TLSConfig)) }()
 	go a.collectGarbage(runCtx)
 	go health.Run(runCtx)
+	if err := prov.Start(runCtx); err != nil {
+		log.Warn("resuming cluster provisioning failed", "err", err)
+	}
 	go acc.Run(runCtx, time.Second)
 	go refreshGroups(runCtx, si, cfg.GroupRefresh, log)
 	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
@@ -224,6 +236,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 		err = <-done
 	}
 	a.stop()
+	a.prov.Wait()     // provisioning steps and local agents end with the run context
+	a.local.StopAll() // local clusters stop (their data stays for the next start)
 	a.rbac.Close()
 	a.signin.Close()
 	_ = a.tunnel.Close() // hijacked tunnel connections are not drained by Shutdown

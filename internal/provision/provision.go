@@ -83,6 +83,23 @@ func (j *Job) SaveState(ctx context.Context, v any) error {
 	return err
 }
 
+// SaveParams replaces the job's parameters (a scaled cluster restarts at
+// its new size).
+func (j *Job) SaveParams(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = j.store.UpdateProvision(ctx, j.ClusterID, func(p *model.Provision) error {
+		p.Params, p.UpdatedAt = b, j.now().UTC()
+		return nil
+	})
+	if err == nil {
+		j.Params = b
+	}
+	return err
+}
+
 // Event records a line of progress.
 func (j *Job) Event(ctx context.Context, kind, format string, args ...any) {
 	_ = j.store.AppendClusterEvent(ctx, &model.ClusterEvent{ClusterID: j.ClusterID, Time: j.now().UTC(), Kind: kind,

@@ -60,8 +60,14 @@ func (r *Runner) step(ctx context.Context, pv Provisioner, j *Job, p *model.Prov
 			return nil
 		})
 		if err == nil {
-			j.Event(ctx, "done", "provisioned; waiting for the agent to connect")
-			r.setCluster(ctx, j.ClusterID, model.ClusterPending, "")
+			j.Event(ctx, "done", "provisioned; the cluster turns active when its agent connects")
+			// Unless its agent already connected (and health made it active).
+			_, _ = r.Store.UpdateCluster(ctx, j.ClusterID, func(c *model.Cluster) error {
+				if c.State == model.ClusterProvisioning {
+					c.State, c.StateReason, c.UpdatedAt = model.ClusterPending, "", r.now().UTC()
+				}
+				return nil
+			})
 		}
 		return false
 	}

@@ -6,6 +6,7 @@ package clusters
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 	kc "github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/provision"
 	"github.com/paddockhq/paddock/internal/store"
 )
 
@@ -40,6 +42,9 @@ type API struct {
 	// AccessSync reports the RBAC sync of a cluster (ok false when none
 	// runs for it here).
 	AccessSync func(clusterID string) (AccessSync, bool)
+	// Provision creates clusters through providers (nil: registration
+	// only).
+	Provision *provision.Runner
 }
 
 // AccessSync is the state of the reconciler that keeps a cluster's RBAC in
@@ -91,6 +96,9 @@ type CreateRequest struct {
 	Description string            `json:"description,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Kubeconfig  string            `json:"kubeconfig,omitempty"`
+	// Provision creates the cluster through a provider instead, e.g.
+	// {"provider": "local", "nodes": 3}.
+	Provision json.RawMessage `json:"provision,omitempty"`
 }
 
 // PatchRequest changes the fields present.
@@ -114,8 +122,8 @@ func (a *API) Routes() []rest.Route {
 		{Method: "PATCH", Path: "/v1/clusters/{id}", Audit: "cluster.update", Tag: "clusters", Access: rest.Authenticated, Summary: "Rename, describe or relabel a cluster (its owners)",
 			Request: PatchRequest{}, Response: Cluster{}, Handler: a.patch},
 		{Method: "DELETE", Path: "/v1/clusters/{id}", Audit: "cluster.delete", Tag: "clusters", Access: rest.Authenticated,
-			Summary: "Delete a cluster; its agent credential and stored kubeconfig stop working at once",
-			Status:  http.StatusNoContent, Handler: a.delete},
+			Summary:  "Delete a cluster; its agent credential and stored kubeconfig stop working at once; a cluster Paddock created is deprovisioned (202)",
+			Response: Deleted{}, Errors: []int{http.StatusAccepted}, Handler: a.delete},
 		{Method: "GET", Path: "/v1/import/{file}", Tag: "clusters", Access: rest.Public,
 			Summary: "The import manifest for a registration token ({token}.yaml); unknown or used tokens are 404", Handler: a.manifest},
 	}
@@ -175,6 +183,9 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	c := &model.Cluster{ID: uuid.NewString(), Name: req.Name, Description: req.Description, Labels: req.Labels,
 		State: model.ClusterPending, ConnectedVia: model.ConnectAgent, CreatedBy: auth.PrincipalFrom(r.Context()).User.ID,
 		CreatedAt: now, UpdatedAt: now}
+	if len(req.Provision) > 0 {
+		return a.createProvisioned(w, r, c, req.Provision)
+	}
 	if req.Kubeconfig != "" {
 		return a.createDirect(w, r, c, []byte(req.Kubeconfig))
 	}

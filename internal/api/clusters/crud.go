@@ -78,6 +78,19 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	audit.Annotate(r.Context(), "cluster.delete", c.Name)
+	if a.Provision != nil {
+		if _, err := a.Store.GetProvision(r.Context(), id); err == nil {
+			// Paddock created it: Paddock removes it (and then the row).
+			if a.Disconnect != nil {
+				a.Disconnect(id)
+			}
+			if err := a.Provision.Deprovision(r.Context(), id); err != nil {
+				return err
+			}
+			httpx.WriteJSON(w, http.StatusAccepted, Deleted{Message: "deprovisioning: everything Paddock created for this cluster is being removed"})
+			return nil
+		}
+	}
 	out := Deleted{Message: "no cleanup configured"}
 	if a.Cleanup != nil {
 		// Best effort, before the credential is gone: an unreachable

@@ -1,0 +1,135 @@
+package clusters
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/paddockhq/paddock/internal/api/rest"
+	"github.com/paddockhq/paddock/internal/audit"
+	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/provision"
+	"github.com/paddockhq/paddock/internal/store"
+)
+
+// ProvisionRoutes lists the routes of clusters Paddock creates.
+func (a *API) ProvisionRoutes() []rest.Route {
+	if a.Provision == nil {
+		return nil
+	}
+	return []rest.Route{
+		{Method: "GET", Path: "/v1/clusters/{id}/events", Tag: "clusters", Access: rest.Authenticated,
+			Summary:  "A provisioned cluster's progress, oldest first (?after=<last id> to continue)",
+			Query:    []rest.Param{{Name: "after", Type: "integer", Description: "id of the last event seen"}},
+			Response: rest.List[Event]{}, Handler: a.events},
+		{Method: "POST", Path: "/v1/clusters/{id}/retry", Audit: "cluster.retry", Tag: "clusters", Access: rest.Authenticated,
+			Summary: "Resume a failed provisioning at the step that failed (owners)", Status: http.StatusAccepted,
+			Errors: []int{http.StatusConflict}, Handler: a.retry},
+		{Method: "POST", Path: "/v1/clusters/{id}/scale", Audit: "cluster.scale", Tag: "clusters", Access: rest.Authenticated,
+			Summary: "Set a provisioned cluster's node count (owners)", Request: ScaleRequest{}, Response: Cluster{},
+			Errors: []int{http.StatusConflict}, Handler: a.scale},
+	}
+}
+
+// Event is one line of a cluster's provisioning history.
+type Event struct {
+	ID      int64  `json:"id"`
+	Time    string `json:"time"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// ScaleRequest sets the node count.
+type ScaleRequest struct {
+	Nodes int `json:"nodes"`
+}
+
+func (a *API) createProvisioned(w http.ResponseWriter, r *http.Request, c *model.Cluster, raw json.RawMessage) error {
+	var head struct {
+		Provider string `json:"provider"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil || head.Provider == "" {
+		return httpx.Invalid("provision must be an object naming its provider, e.g. {\"provider\": \"local\", \"nodes\": 3}")
+	}
+	if a.Provision == nil {
+		return httpx.Invalid("this server creates no clusters")
+	}
+	if _, err := a.Provision.Create(r.Context(), c, head.Provider, raw); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return conflict(err, c.Name)
+		}
+		if errors.Is(err, provision.ErrUnknownProvider) {
+			return httpx.Invalid("%v", err)
+		}
+		var he *httpx.Error
+		if errors.As(err, &he) {
+			return err
+		}
+		return httpx.Invalid("%v", err)
+	}
+	if err := a.ownBy(r, c); err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, Created{Cluster: View(c)})
+	return nil
+}
+
+func (a *API) events(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.reachable(r)
+	if err != nil {
+		return err
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	evs, err := a.Store.ListClusterEvents(r.Context(), c.ID, after, 0)
+	if err != nil {
+		return err
+	}
+	out := []Event{}
+	for _, e := range evs {
+		out = append(out, Event{ID: e.ID, Time: e.Time.Format("2006-01-02T15:04:05.000Z07:00"), Kind: e.Kind, Message: e.Message})
+	}
+	httpx.WriteJSON(w, http.StatusOK, rest.List[Event]{Items: out})
+	return nil
+}
+
+func (a *API) retry(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.owned(r)
+	if err != nil {
+		return err
+	}
+	audit.Annotate(r.Context(), "cluster.retry", c.Name)
+	if err := a.Provision.Retry(r.Context(), c.ID); err != nil {
+		return provisionError(err)
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+func (a *API) scale(w http.ResponseWriter, r *http.Request) error {
+	var req ScaleRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	c, err := a.owned(r)
+	if err != nil {
+		return err
+	}
+	audit.Annotate(r.Context(), "cluster.scale", c.Name+" to "+strconv.Itoa(req.Nodes))
+	if err := a.Provision.Scale(r.Context(), c.ID, req.Nodes); err != nil {
+		return provisionError(err)
+	}
+	httpx.WriteJSON(w, http.StatusOK, View(c))
+	return nil
+}
+
+func provisionError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httpx.Conflict("this cluster was not created by Paddock")
+	case errors.Is(err, provision.ErrState):
+		return httpx.Conflict("%v", err)
+	}
+	return httpx.Invalid("%v", err)
+}
