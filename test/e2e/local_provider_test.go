@@ -31,7 +31,9 @@ func TestLocalProvider(t *testing.T) {
 		t.Fatalf("a new provisioned cluster is %q", c.State)
 	}
 	got := s.waitState(admin, c.ID, "active", 90*time.Second)
-	var events struct{ Items []struct{ Kind, Message string } }
+	var events struct {
+		Items []struct{ Kind, Message string }
+	}
 	s.must("GET", "/v1/clusters/"+c.ID+"/events", admin, nil, 200, &events)
 	var lines []string
 	for _, e := range events.Items {
