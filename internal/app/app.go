@@ -48,7 +48,6 @@ type App struct {
 	signin *signin.Service
 	prov   *provision.Runner
 	local  *local.Manager
-	demo   *demo // nil unless StartDemoCluster ran
 }
 
 // Start opens everything and begins serving; it returns once the listener
@@ -225,7 +224,6 @@ func (a *App) Done() <-chan error { return a.served }
 // cancelled after a short grace period, so a SIGTERM is not held up by a
 // client's open watch.
 func (a *App) Shutdown(ctx context.Context) error {
-	a.stopDemo(ctx) // first: its agent is a client of this server
 	done := make(chan error, 1)
 	go func() { done <- a.srv.Shutdown(ctx) }()
 	var err error

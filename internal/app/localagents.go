@@ -110,3 +110,10 @@ func (l *localAgents) token(ctx context.Context, clusterID, stateFile string) (s
 	}
 	return apiclusters.RearmAgent(ctx, l.store, clusterID, time.Now())
 }
+
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}

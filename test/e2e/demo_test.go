@@ -11,10 +11,10 @@ import (
 	"github.com/paddockhq/paddock/internal/testenv"
 )
 
-// TestDemoCluster runs `paddock server --demo-cluster`: the server starts a
-// simulated cluster with three kwok nodes, registers it as "demo" and
-// connects it through its in-process agent; SIGTERM leaves no component
-// process behind.
+// TestDemoCluster runs `paddock server --demo-cluster`: the server creates
+// "demo" through the local provider (a simulated cluster with three kwok
+// nodes, connected by an agent); SIGTERM leaves no component process
+// behind.
 func TestDemoCluster(t *testing.T) {
 	bins, err := testenv.BinDir()
 	if err != nil {
@@ -47,7 +47,7 @@ func TestDemoCluster(t *testing.T) {
 		t.Errorf("the demo cluster is connected via %q, want agent", demo.ConnectedVia)
 	}
 
-	dir := filepath.Join(s.opts.dataDir, "demo-cluster")
+	dir := filepath.Join(s.opts.dataDir, "clusters", demo.ID)
 	pids := processesMentioning(dir)
 	if len(pids) < 5 { // etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok
 		t.Errorf("found %d processes running from %s, want at least 5", len(pids), dir)

@@ -25,6 +25,14 @@ func TestLocalProvider(t *testing.T) {
 	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "bad", "provision": map[string]any{"provider": "nowhere"}}, 422, nil)
 	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "bad", "provision": map[string]any{"provider": "local", "nodes": 500}}, 422, nil)
 
+	// The local provider runs clusters on the Paddock host: admins only,
+	// even for holders of clusters-create.
+	s.must("POST", "/v1/globalroles", admin, map[string]any{"name": "creator", "capabilities": []string{"clusters-create"}}, 201, nil)
+	cu := s.createUser(admin, "cathy", "cathys-password", false)
+	s.must("PATCH", "/v1/users/"+cu.ID, admin, map[string]any{"globalRoles": []string{"creator"}}, 200, nil)
+	s.must("POST", "/v1/clusters", s.login("cathy", "cathys-password"), map[string]any{"name": "mine",
+		"provision": map[string]any{"provider": "local", "nodes": 1}}, 403, nil)
+
 	var c clusterView
 	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "made", "provision": map[string]any{"provider": "local", "nodes": 3}}, 201, &c)
 	if c.State != "provisioning" {

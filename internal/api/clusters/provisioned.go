@@ -33,6 +33,9 @@ func (a *API) ProvisionRoutes() []rest.Route {
 	}
 }
 
+// localProvider is the provider whose clusters run on this host.
+const localProvider = "local"
+
 // Event is one line of a cluster's provisioning history.
 type Event struct {
 	ID      int64  `json:"id"`
@@ -55,6 +58,11 @@ func (a *API) createProvisioned(w http.ResponseWriter, r *http.Request, c *model
 	}
 	if a.Provision == nil {
 		return httpx.Invalid("this server creates no clusters")
+	}
+	if head.Provider == localProvider && !rest.Who(r).Admin {
+		// Its clusters run on the Paddock host: a kubectl exec into one of
+		// their simulated pods runs a command there.
+		return httpx.Forbidden("the local provider runs clusters on the Paddock host itself; only administrators may use it")
 	}
 	if _, err := a.Provision.Create(r.Context(), c, head.Provider, raw); err != nil {
 		if errors.Is(err, store.ErrConflict) {
