@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +40,20 @@ func TestLocalProvider(t *testing.T) {
 	s.must("POST", "/v1/clusters", admin, map[string]any{"name": "made", "provision": map[string]any{"provider": "local", "nodes": 3}}, 201, &c)
 	if c.State != "provisioning" {
 		t.Fatalf("a new provisioned cluster is %q", c.State)
+	}
+	// The progress streams as JSON lines until provisioning is done.
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/v1/clusters/"+c.ID+"/events?follow=true", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "application/x-ndjson" || !strings.Contains(string(stream), `"kind":"done"`) {
+		t.Fatalf("followed events (%s):\n%s", resp.Header.Get("Content-Type"), stream)
 	}
 	got := s.waitState(admin, c.ID, "active", 90*time.Second)
 	var events struct {

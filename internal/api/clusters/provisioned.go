@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/audit"
@@ -90,16 +91,63 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	if r.URL.Query().Get("follow") == "true" {
+		return a.follow(w, r, c.ID, after)
+	}
 	evs, err := a.Store.ListClusterEvents(r.Context(), c.ID, after, 0)
 	if err != nil {
 		return err
 	}
 	out := []Event{}
 	for _, e := range evs {
-		out = append(out, Event{ID: e.ID, Time: e.Time.Format("2006-01-02T15:04:05.000Z07:00"), Kind: e.Kind, Message: e.Message})
+		out = append(out, eventView(e))
 	}
 	httpx.WriteJSON(w, http.StatusOK, rest.List[Event]{Items: out})
 	return nil
+}
+
+func eventView(e model.ClusterEvent) Event {
+	return Event{ID: e.ID, Time: e.Time.Format("2006-01-02T15:04:05.000Z07:00"), Kind: e.Kind, Message: e.Message}
+}
+
+// follow streams events as JSON lines (application/x-ndjson) as they come,
+// until the provisioning is done or failed, the cluster is gone, the
+// client leaves, or 30 minutes pass.
+func (a *API) follow(w http.ResponseWriter, r *http.Request, clusterID string, after int64) error {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	deadline := time.After(30 * time.Minute)
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		evs, err := a.Store.ListClusterEvents(r.Context(), clusterID, after, 0)
+		if err != nil {
+			return nil // the status line is sent; the stream just ends
+		}
+		for _, e := range evs {
+			after = e.ID
+			if enc.Encode(eventView(e)) != nil {
+				return nil
+			}
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		p, err := a.Store.GetProvision(r.Context(), clusterID)
+		if err != nil || (len(evs) == 0 && (p.Phase == model.PhaseReady || p.Phase == model.PhaseFailed)) {
+			return nil
+		}
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-deadline:
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 func (a *API) retry(w http.ResponseWriter, r *http.Request) error {
