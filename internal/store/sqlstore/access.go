@@ -161,22 +161,7 @@ func (s *Store) GetGlobalRole(ctx context.Context, name string) (*model.GlobalRo
 // ListGlobalRoles lists the custom global roles by lower-cased name.
 func (s *Store) ListGlobalRoles(ctx context.Context) ([]model.GlobalRole, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+globalRoleColumns+` FROM global_roles ORDER BY name_lower`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing global roles: %w", err)
-	}
-	defer rows.Close()
-	var out []model.GlobalRole
-	for rows.Next() {
-		r, err := scanGlobalRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing global roles: %w", err)
-		}
-		out = append(out, *r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing global roles: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing global roles", scanGlobalRole)
 }
 
 // UpdateGlobalRole reads the role, applies fn and writes it back in one

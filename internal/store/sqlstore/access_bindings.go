@@ -122,22 +122,7 @@ func (s *Store) ListBindings(ctx context.Context, f store.BindingFilter) ([]mode
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(query+` ORDER BY created_at, id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing bindings: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Binding
-	for rows.Next() {
-		b, err := scanBinding(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing bindings: %w", err)
-		}
-		out = append(out, *b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing bindings: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing bindings", scanBinding)
 }
 
 // DeleteBinding removes the binding, or returns store.ErrNotFound.

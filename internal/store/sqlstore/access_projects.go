@@ -93,22 +93,7 @@ func (s *Store) ListProjects(ctx context.Context, clusterID string) ([]model.Pro
 		query, args = query+` WHERE cluster_id = ?`, append(args, clusterID)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(query+` ORDER BY cluster_id, name_lower`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing projects: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Project
-	for rows.Next() {
-		p, err := scanProject(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing projects: %w", err)
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing projects: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing projects", scanProject)
 }
 
 // UpdateProject reads the project, applies fn and writes it back in one

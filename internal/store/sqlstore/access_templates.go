@@ -88,22 +88,7 @@ func (s *Store) GetRoleTemplate(ctx context.Context, name string) (*model.RoleTe
 // ListRoleTemplates lists the custom role templates by lower-cased name.
 func (s *Store) ListRoleTemplates(ctx context.Context) ([]model.RoleTemplate, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+roleTemplateColumns+` FROM role_templates ORDER BY name_lower`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing role templates: %w", err)
-	}
-	defer rows.Close()
-	var out []model.RoleTemplate
-	for rows.Next() {
-		t, err := scanRoleTemplate(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing role templates: %w", err)
-		}
-		out = append(out, *t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing role templates: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing role templates", scanRoleTemplate)
 }
 
 // UpdateRoleTemplate reads the template, applies fn and writes it back in

@@ -102,22 +102,7 @@ func (s *Store) GetProvider(ctx context.Context, name string) (*model.Provider, 
 // ListProviders lists the providers by lower-cased name.
 func (s *Store) ListProviders(ctx context.Context) ([]model.Provider, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+providerColumns+` FROM providers ORDER BY name_lower`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing providers: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Provider
-	for rows.Next() {
-		p, err := scanProvider(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing providers: %w", err)
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing providers: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing providers", scanProvider)
 }
 
 // UpdateProvider reads the provider, applies fn and writes it back in one

@@ -186,22 +186,7 @@ func (s *Store) ListIdentities(ctx context.Context, provider string, before time
 		args = append(args, limit)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing identities: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Identity
-	for rows.Next() {
-		id, err := scanIdentity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing identities: %w", err)
-		}
-		out = append(out, *id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing identities: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing identities", scanIdentity)
 }
 
 // SearchGroups returns the distinct groups of the provider's identities

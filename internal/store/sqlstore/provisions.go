@@ -128,22 +128,7 @@ func (s *Store) ListProvisionsByCredential(ctx context.Context, credentialID str
 // BY) and returns the provisions by CreatedAt, then cluster ID.
 func (s *Store) listProvisions(ctx context.Context, query string, args []any) ([]model.Provision, error) {
 	rows, err := s.r.QueryContext(ctx, s.q(query+` ORDER BY created_at, cluster_id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: listing provisions: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Provision
-	for rows.Next() {
-		p, err := scanProvision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: listing provisions: %w", err)
-		}
-		out = append(out, *p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: listing provisions: %w", err)
-	}
-	return out, nil
+	return collect(rows, err, "listing provisions", scanProvision)
 }
 
 // UpdateProvision reads the cluster's provision, applies fn and writes it
