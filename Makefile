@@ -8,12 +8,12 @@ LDFLAGS   := -s -w -X github.com/paddockhq/paddock/internal/version.Version=$(VE
 STATICCHECK_VERSION := v0.8.2
 export PADDOCK_K8S_BIN ?= $(K8S_CACHE)/bin
 
-.PHONY: all build run test test-go test-race lint bench toolchain staticcheck clean
+.PHONY: all build run test test-go test-race test-web lint bench toolchain staticcheck clean ui
 
 all: build
 
-## build: compile the single paddock binary into bin/
-build:
+## build: build the web UI, then compile the single paddock binary into bin/
+build: ui
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/paddock
 
 ## run: start the server on the embedded default (SQLite in ./paddock-data)
@@ -21,8 +21,21 @@ build:
 run: build toolchain
 	./$(BIN) server --data-dir ./paddock-data --demo-cluster
 
-## test: lint, make sure the Kubernetes toolchain is built, run every test
-test: lint toolchain test-go test-race
+## test: lint, build the UI and the Kubernetes toolchain, run every test
+test: lint ui toolchain test-web test-go test-race
+
+## ui: build the web UI (web/) into internal/ui/dist, embedded by go build
+ui: web/node_modules/.installed
+	cd web && npm run build
+	@touch internal/ui/dist/.gitkeep
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+## test-web: type-check and unit-test the web UI (Vitest)
+test-web: web/node_modules/.installed
+	cd web && npx vitest run
 
 ## test-race: the concurrency-heavy packages again under the race detector
 test-race:

@@ -57,6 +57,19 @@ func authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 				return
 			}
 			p.ViaCookie = true
+			if websocketUpgrade(r) {
+				// Browsers always send Origin on a WebSocket and no CSRF header
+				// can be added, so the Origin is the only proof the page is ours
+				// (cross-site WebSocket hijacking, Rancher CVE-2019-13209).
+				if r.Header.Get("Origin") == "" {
+					httpx.WriteError(w, r, httpx.Forbidden("a cookie-authenticated WebSocket must carry this site's Origin"))
+					return
+				}
+				if err := checkOrigin(r); err != nil {
+					httpx.WriteError(w, r, err)
+					return
+				}
+			}
 			if unsafe(r.Method) {
 				if err := checkCSRF(r); err != nil {
 					httpx.WriteError(w, r, err)
@@ -117,6 +130,19 @@ func checkOrigin(r *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// websocketUpgrade tells a WebSocket handshake (exec, attach, port-forward,
+// the browser shell).
+func websocketUpgrade(r *http.Request) bool {
+	for _, v := range r.Header.Values("Connection") {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), "upgrade") {
+				return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+			}
+		}
+	}
+	return false
 }
 
 func checkCSRF(r *http.Request) error {
