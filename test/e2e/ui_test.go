@@ -1,11 +1,20 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/paddockhq/paddock/internal/testenv"
 )
@@ -107,3 +116,80 @@ func waitForCluster(t *testing.T, s *server, token, name string, within time.Dur
 	}
 }
 
+
+// TestUIRenderBench measures, in headless Chromium, the time from
+// navigation to the clusters page showing 2,000 clusters and a pod list
+// showing 5,000 pods (PADDOCK_BENCH=1; results in docs/benchmarks.md).
+func TestUIRenderBench(t *testing.T) {
+	if os.Getenv("PADDOCK_BENCH") != "1" {
+		t.Skip("PADDOCK_BENCH=1 runs the UI benchmark")
+	}
+	browser := chromium(t)
+	bins, err := testenv.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clusters, pods, ns = 2000, 5000, "bench"
+	s := start(t, options{env: append([]string{testenv.BinDirEnv + "=" + bins}, bootstrapEnv...), args: []string{"--demo-cluster"}})
+	admin := s.login("admin", bootstrapPassword)
+	demo := waitForCluster(t, s, admin, "demo", 90*time.Second)
+	began := time.Now()
+	parallel(t, 8, clusters-1, func(i int) error {
+		code, body, err := s.call(t.Context(), "POST", "/v1/clusters", admin, map[string]any{"name": fmt.Sprintf("site-%04d", i),
+			"labels": map[string]string{"env": []string{"prod", "staging", "dev"}[i%3]}})
+		if err == nil && code != 201 {
+			err = fmt.Errorf("create cluster: %d %s", code, body)
+		}
+		return err
+	})
+	t.Logf("created %d clusters in %s", clusters-1, time.Since(began).Round(time.Millisecond))
+	kc := demoClient(t, s, admin, demo.ID)
+	if _, err := kc.CoreV1().Namespaces().Create(t.Context(), namespace(ns), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	began = time.Now()
+	parallel(t, 16, pods, func(i int) error {
+		_, err := kc.CoreV1().Pods(ns).Create(t.Context(), &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("pod-%05d", i)},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx"}}}}, metav1.CreateOptions{})
+		return err
+	})
+	t.Logf("created %d pods in %s", pods, time.Since(began).Round(time.Millisecond))
+	runPlaywright(t, "perf.mjs", "PADDOCK_URL="+s.URL, "CHROMIUM="+browser, "ADMIN_PASSWORD="+bootstrapPassword,
+		"CLUSTER_ID="+demo.ID, "CLUSTERS="+strconv.Itoa(clusters), "PODS="+strconv.Itoa(pods), "POD_NAMESPACE="+ns)
+}
+
+// parallel runs fn(0..n-1) on workers goroutines and fails on the first error.
+func parallel(t *testing.T, workers, n int, fn func(i int) error) {
+	t.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoClient is a client-go client for a cluster through Paddock's proxy.
+func demoClient(t *testing.T, s *server, token, clusterID string) kubernetes.Interface {
+	cfg := &rest.Config{Host: s.URL + "/k8s/clusters/" + clusterID, BearerToken: token, QPS: 500, Burst: 1000,
+		TLSClientConfig: rest.TLSClientConfig{CAData: s.CAPEM}}
+	kc, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
