@@ -46,7 +46,7 @@ await run(browser, async () => {
   })
 
   await step('add cluster shows the import command', async () => {
-    await page.click('text=Add cluster')
+    await page.click('text=Import existing')
     await page.fill('input[name=cluster-name]', 'edge-site')
     await page.click('button:has-text("Continue")')
     const cmd = await page.locator('[data-testid=import-command]').innerText()
@@ -54,6 +54,28 @@ await run(browser, async () => {
     await page.locator('.modal >> text=pending').first().waitFor().catch(() => {})
     await shot(page, '03-add-cluster')
     await page.click('.modal footer button:has-text("Close")')
+  })
+
+  await step('the wizard creates a local cluster and shows its progress until active', async () => {
+    await page.goto(url + '/clusters')
+    await page.click('button:has-text("Create cluster")')
+    await page.click('[data-testid=provider-local]')
+    await page.click('button:has-text("Next")')
+    await page.fill('input[name=cluster-name]', 'wizard')
+    await page.fill('input[name=nodes]', '1')
+    await page.click('button:has-text("Next")')
+    assert.match(await page.locator('[data-testid=review]').innerText(), /"provider": "local"/)
+    await shot(page, '04-create-review')
+    await page.click('button:has-text("Create cluster")')
+    await page.locator('[data-testid=progress-events] >> text=step 1/').waitFor()
+    await page.locator('.modal button:has-text("Open cluster")').waitFor({ timeout: 90000 })
+    await shot(page, '04-create-progress')
+    await page.click('.modal button:has-text("Open cluster")')
+    await page.locator('[data-testid=nav-cluster] >> text=wizard').waitFor()
+    await page.goto(url + '/clusters')
+    await page.click('button[aria-label="Delete wizard"]')
+    await page.click('.modal button:has-text("Delete cluster")')
+    await page.locator('[data-testid=clusters-table] >> text=wizard').waitFor({ state: 'detached', timeout: 60000 })
   })
 
   await step('deploy nginx with the form and see its pods run', async () => {

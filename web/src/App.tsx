@@ -15,6 +15,7 @@ import { Deploy } from './pages/Deploy'
 import { Logs } from './pages/Logs'
 import { PodTerminal } from './pages/PodTerminal'
 import { Shell } from './pages/Shell'
+import { CreateCluster } from './pages/CreateCluster'
 import { Loading } from './components/ui'
 
 export function App() {
@@ -85,7 +86,8 @@ function Routes({ path }: { path: string }) {
     navigate('/clusters', true)
     return null
   }
-  if (path === '/clusters') return <Layout title="Clusters"><Clusters /></Layout>
+  if (path === '/clusters') return <Layout><Clusters /></Layout>
+  if (path === '/clusters/new') return <Layout title="Create a cluster"><CreateCluster /></Layout>
   if (path === '/account/password') return <Layout title="Change password"><ChangePassword onDone={() => navigate('/clusters')} /></Layout>
   if ((m = match('/c/:id', path))) {
     navigate(`/c/${encodeURIComponent(m.id)}/r/apps/v1/deployments`, true)

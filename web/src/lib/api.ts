@@ -82,7 +82,7 @@ export async function api<T>(method: string, path: string, o: RequestOptions = {
 export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, { signal })
 
 /** listAll follows ?after= cursors of a Paddock list to the end. */
-export async function listAll<T>(path: string, signal?: AbortSignal): Promise<T[]> {
+export async function listAll<T>(path: string, signal?: AbortSignal, onPage?: (soFar: T[]) => void): Promise<T[]> {
   const out: T[] = []
   let after = ''
   const sep = path.includes('?') ? '&' : '?'
@@ -93,6 +93,7 @@ export async function listAll<T>(path: string, signal?: AbortSignal): Promise<T[
     )
     out.push(...page.items)
     if (!page.next) return out
+    onPage?.([...out])
     after = page.next
   }
 }

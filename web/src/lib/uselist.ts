@@ -13,6 +13,9 @@ export interface ListState {
   loading: boolean
 }
 
+/** Rows per list request: the first page renders while the rest loads. */
+const PAGE = 500
+
 const key = (r: TableRow) => r.object.metadata.uid ?? `${r.object.metadata.namespace}/${r.object.metadata.name}`
 
 export function useList(cluster: string, t: ResourceType | undefined, ns: string, namespaces: string[] | null): ListState {
@@ -23,22 +26,40 @@ export function useList(cluster: string, t: ResourceType | undefined, ns: string
     const rows = new Map<string, TableRow>()
     let columns: TableColumn[] = []
     let flush = 0
-    const publish = () => {
+    let complete = false
+    const publish = (listed = complete) => {
+      complete = listed
       if (flush) return
       flush = window.setTimeout(() => {
         flush = 0
-        if (!ctl.signal.aborted) setState({ columns, rows: [...rows.values()], error: null, loading: false })
+        if (!ctl.signal.aborted) setState({ columns, rows: [...rows.values()], error: null, loading: !complete })
       }, 50)
     }
     const fail = (e: unknown) => !ctl.signal.aborted && setState((s) => ({ ...s, error: e, loading: false }))
 
     const run = async (path: string, owned: (r: TableRow) => boolean) => {
       while (!ctl.signal.aborted) {
-        const res = await request('GET', path, { accept: TABLE_ACCEPT, signal: ctl.signal })
-        const table = (await res.json()) as Table
-        columns = table.columnDefinitions ?? columns
-        for (const [k, r] of rows) if (owned(r)) rows.delete(k)
-        for (const r of table.rows ?? []) rows.set(key(r), r)
+        // Pages of PAGE rows, shown as they arrive; every page comes from
+        // the same snapshot, whose resourceVersion the watch starts from.
+        const seen = new Set<string>()
+        let cont = ''
+        let table: Table
+        do {
+          const sep = path.includes('?') ? '&' : '?'
+          const res = await request('GET', `${path}${sep}limit=${PAGE}${cont ? '&continue=' + encodeURIComponent(cont) : ''}`, {
+            accept: TABLE_ACCEPT,
+            signal: ctl.signal,
+          })
+          table = (await res.json()) as Table
+          columns = table.columnDefinitions?.length ? table.columnDefinitions : columns
+          for (const r of table.rows ?? []) {
+            rows.set(key(r), r)
+            seen.add(key(r))
+          }
+          cont = table.metadata.continue ?? ''
+          publish(!cont)
+        } while (cont)
+        for (const [k, r] of rows) if (owned(r) && !seen.has(k)) rows.delete(k)
         publish()
         let rv = table.metadata.resourceVersion ?? ''
         try {

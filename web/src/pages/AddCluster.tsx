@@ -6,13 +6,12 @@ import { navigate } from '../lib/router'
 import type { Cluster, Registration } from '../lib/types'
 import { CopyButton, ErrorBox, Field, Modal, StateBadge } from '../components/ui'
 
-type Mode = 'agent' | 'kubeconfig' | 'local'
+type Mode = 'agent' | 'kubeconfig'
 
 export function AddCluster({ onClose }: { onClose: () => void }) {
   const [mode, setMode] = useState<Mode>('agent')
   const [name, setName] = useState('')
   const [kubeconfig, setKubeconfig] = useState('')
-  const [nodes, setNodes] = useState(3)
   const [err, setErr] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   const [created, setCreated] = useState<(Cluster & { registration?: Registration }) | null>(null)
@@ -25,12 +24,11 @@ export function AddCluster({ onClose }: { onClose: () => void }) {
     try {
       const body: Record<string, unknown> = { name }
       if (mode === 'kubeconfig') body.kubeconfig = kubeconfig
-      if (mode === 'local') body.provision = { provider: 'local', nodes }
       const c = await api<Cluster & { registration?: Registration }>('POST', '/v1/clusters', { body })
       if (mode === 'agent') setCreated(c)
       else {
         onClose()
-        navigate(mode === 'local' ? `/clusters?progress=${encodeURIComponent(c.id)}` : `/c/${encodeURIComponent(c.id)}`)
+        navigate(`/c/${encodeURIComponent(c.id)}`)
       }
     } catch (e) {
       setErr(e)
@@ -46,7 +44,7 @@ export function AddCluster({ onClose }: { onClose: () => void }) {
         <>
           <button onClick={onClose}>Cancel</button>
           <button className="primary" disabled={busy || !name || (mode === 'kubeconfig' && !kubeconfig)} onClick={submit}>
-            {mode === 'agent' ? 'Continue' : mode === 'kubeconfig' ? 'Register' : 'Create'}
+            {mode === 'agent' ? 'Continue' : 'Register'}
           </button>
         </>
       }
@@ -56,7 +54,6 @@ export function AddCluster({ onClose }: { onClose: () => void }) {
           [
             ['agent', 'Import with an agent'],
             ['kubeconfig', 'Upload a kubeconfig'],
-            ['local', 'Create a local cluster'],
           ] as [Mode, string][]
         ).map(([m, t]) => (
           <button key={m} role="tab" className={mode === m ? 'active' : ''} onClick={() => setMode(m)}>
@@ -84,11 +81,6 @@ export function AddCluster({ onClose }: { onClose: () => void }) {
             }}
           />
           <textarea rows={8} className="mono" value={kubeconfig} onChange={(e) => setKubeconfig(e.target.value)} placeholder="or paste it here" />
-        </Field>
-      )}
-      {mode === 'local' && (
-        <Field label="Simulated nodes" hint="A real control plane on the Paddock host with kwok nodes; for trying Paddock out.">
-          <input type="number" min={1} max={100} value={nodes} onChange={(e) => setNodes(Number(e.target.value))} />
         </Field>
       )}
       <ErrorBox error={err} />

@@ -7,7 +7,8 @@ import { navigate, onLinkClick, useLocation } from '../lib/router'
 import { useSession } from '../lib/session'
 import type { Cluster } from '../lib/types'
 import { VirtualTable, type Column } from '../components/VirtualTable'
-import { ErrorBox, StateBadge } from '../components/ui'
+import { Confirm, ErrorBox, StateBadge } from '../components/ui'
+import { api } from '../lib/api'
 import { AddCluster } from './AddCluster'
 import { Progress } from './Progress'
 
@@ -20,9 +21,13 @@ export function useClusters(): { clusters: Cluster[] | null; error: unknown; rel
   useEffect(() => {
     const ctl = new AbortController()
     let timer = 0
+    let loaded = false
     const load = async () => {
       try {
-        setClusters(await listAll<Cluster>('/v1/clusters', ctl.signal))
+        // The first page shows while the rest loads (the first load only).
+        const first = !loaded
+        setClusters(await listAll<Cluster>('/v1/clusters', ctl.signal, (part) => first && !ctl.signal.aborted && setClusters(part)))
+        loaded = true
         setError(null)
       } catch (e) {
         if (!ctl.signal.aborted) setError(e)
@@ -50,6 +55,7 @@ export function Clusters() {
   const [q, setQ] = useState('')
   const [adding, setAdding] = useState(false)
   const [dlErr, setDlErr] = useState('')
+  const [deleting, setDeleting] = useState<Cluster | null>(null)
   const rows = useMemo(() => (clusters ?? []).filter((c) => matchCluster(c, q)), [clusters, q])
   const columns: Column<Cluster>[] = [
     {
@@ -84,11 +90,18 @@ export function Clusters() {
     },
     {
       title: '',
-      width: '120px',
+      width: '150px',
       render: (c) => (
-        <button className="link" onClick={() => downloadKubeconfig(c.id, c.name).catch((e) => setDlErr(errorText(e)))}>
-          Kubeconfig
-        </button>
+        <span className="row" style={{ gap: 12 }}>
+          <button className="link" onClick={() => downloadKubeconfig(c.id, c.name).catch((e) => setDlErr(errorText(e)))}>
+            Kubeconfig
+          </button>
+          {user.admin && (
+            <button className="link" style={{ color: 'var(--bad)' }} onClick={() => setDeleting(c)} aria-label={`Delete ${c.name}`}>
+              Delete
+            </button>
+          )}
+        </span>
       ),
     },
   ]
@@ -99,9 +112,10 @@ export function Clusters() {
         <button onClick={() => downloadKubeconfig().catch((e) => setDlErr(errorText(e)))} disabled={!clusters?.length}>
           Download kubeconfig (all)
         </button>
+        {user.admin && <button onClick={() => setAdding(true)}>Import existing</button>}
         {user.admin && (
-          <button className="primary" onClick={() => setAdding(true)}>
-            Add cluster
+          <button className="primary" onClick={() => navigate('/clusters/new')}>
+            Create cluster
           </button>
         )}
       </div>
@@ -128,6 +142,13 @@ export function Clusters() {
         />
       </div>
       {adding && <AddCluster onClose={() => { setAdding(false); reload() }} />}
+      {deleting && (
+        <Confirm title={`Delete ${deleting.name}?`} action="Delete cluster" danger onClose={() => { setDeleting(null); reload() }}
+          onConfirm={() => api('DELETE', `/v1/clusters/${encodeURIComponent(deleting.id)}`)}>
+          Paddock forgets <strong>{deleting.name}</strong> and removes the access objects it created there.
+          {deleting.connectedVia === 'agent' ? ' The agent disconnects.' : ''} A cluster Paddock created is torn down with everything in it.
+        </Confirm>
+      )}
       {progress && <Progress id={progress} onClose={() => navigate('/clusters')} />}
     </>
   )

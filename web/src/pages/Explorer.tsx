@@ -105,7 +105,7 @@ function ResourceList({ cluster, t, ns, namespaces }: { cluster: string; t: Reso
         <div className="row" style={{ padding: 12, borderBottom: '1px solid var(--line)' }}>
           <input placeholder={`Filter ${title.toLowerCase()} by name`} value={q} onChange={(e) => setQ(e.target.value)} style={{ width: 300 }} aria-label="Filter" />
           <span className="muted small" data-testid="row-count">
-            {list.loading ? 'Loading…' : `${rows.length} ${rows.length === 1 ? 'item' : 'items'}`}
+            {list.loading ? (rows.length ? `${rows.length} items so far, loading…` : 'Loading…') : `${rows.length} ${rows.length === 1 ? 'item' : 'items'}`}
           </span>
         </div>
         <VirtualTable rows={rows} columns={columns} rowKey={(r) => r.object.metadata.uid ?? `${r.object.metadata.namespace}/${r.object.metadata.name}`} testId="resource-table"
