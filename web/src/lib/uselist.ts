@@ -2,7 +2,7 @@
 // columns, for any type including CRDs), kept current by watches. When the
 // user may not list across namespaces (a project member), "all namespaces"
 // becomes one list and watch per namespace they can see.
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { ApiError, request } from './api'
 import { TABLE_ACCEPT, resourcePath, watch, type ResourceType, type Table, type TableColumn, type TableRow } from './kube'
 
@@ -20,6 +20,14 @@ const key = (r: TableRow) => r.object.metadata.uid ?? `${r.object.metadata.names
 
 export function useList(cluster: string, t: ResourceType | undefined, ns: string, namespaces: string[] | null): ListState {
   const [state, setState] = useState<ListState>({ columns: [], rows: [], error: null, loading: true })
+  // The namespace list only matters when a cluster-wide list is refused; it
+  // is read then (waiting for it), so its arrival does not restart the list.
+  const nsRef = useRef<{ list: string[] | null; waiters: ((l: string[]) => void)[] }>({ list: null, waiters: [] })
+  useEffect(() => {
+    nsRef.current.list = namespaces
+    if (namespaces) for (const w of nsRef.current.waiters.splice(0)) w(namespaces)
+  }, [namespaces])
+  const typeKey = t ? `${t.group}/${t.version}/${t.resource}/${t.namespaced}` : ''
   useEffect(() => {
     if (!t) return
     const ctl = new AbortController()
@@ -96,7 +104,8 @@ export function useList(cluster: string, t: ResourceType | undefined, ns: string
       try {
         await run(resourcePath(cluster, t), () => true)
       } catch (e) {
-        if (!(e instanceof ApiError && e.status === 403) || !namespaces) throw e
+        if (!(e instanceof ApiError && e.status === 403)) throw e
+        const namespaces = nsRef.current.list ?? (await new Promise<string[]>((r) => nsRef.current.waiters.push(r)))
         if (namespaces.length === 0) {
           setState({ columns: [], rows: [], error: null, loading: false })
           return
@@ -117,6 +126,7 @@ export function useList(cluster: string, t: ResourceType | undefined, ns: string
       ctl.abort()
       clearTimeout(flush)
     }
-  }, [cluster, t, ns, namespaces])
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cluster, typeKey, ns])
   return state
 }

@@ -29,15 +29,26 @@ export function Explorer(props: { cluster: string; group: string; version: strin
   const ns = loc.query.get('ns') ?? ''
   const { types, error: dErr } = useDiscovery(cluster)
   const { namespaces } = useNamespaces(cluster)
+  // Built-in kinds list at once; discovery (for CRDs and verbs) follows.
   const t = useMemo(
-    () => types?.find((x) => x.group === apiGroup(props.group) && x.version === props.version && x.resource === props.resource),
+    () =>
+      types?.find((x) => x.group === apiGroup(props.group) && x.version === props.version && x.resource === props.resource) ??
+      builtin(props.group, props.version, props.resource),
     [types, props.group, props.version, props.resource],
   )
   if (props.resource === '_all') return <AllResources cluster={cluster} types={types} error={dErr} ns={ns} />
+  if (t && (types || !dErr)) return <ResourceList cluster={cluster} t={t} ns={ns} namespaces={namespaces} />
   if (dErr) return <ErrorBox error={dErr} />
   if (!types) return <Loading />
   if (!t) return <div className="card empty">This cluster does not serve {props.resource} in {props.group}/{props.version}.</div>
   return <ResourceList cluster={cluster} t={t} ns={ns} namespaces={namespaces} />
+}
+
+const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
+
+function builtin(group: string, version: string, resource: string): ResourceType | undefined {
+  const k = KINDS.find((x) => x.group === group && x.version === version && x.resource === resource)
+  return k && { group: apiGroup(k.group), version: k.version, resource: k.resource, kind: k.kind, namespaced: k.namespaced, verbs: ALL_VERBS }
 }
 
 function ResourceList({ cluster, t, ns, namespaces }: { cluster: string; t: ResourceType; ns: string; namespaces: string[] | null }) {
