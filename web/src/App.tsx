@@ -16,6 +16,15 @@ import { Logs } from './pages/Logs'
 import { PodTerminal } from './pages/PodTerminal'
 import { Shell } from './pages/Shell'
 import { CreateCluster } from './pages/CreateCluster'
+import { Users } from './pages/admin/Users'
+import { Providers } from './pages/admin/Providers'
+import { Roles } from './pages/admin/Roles'
+import { Audit } from './pages/admin/Audit'
+import { AccessData } from './pages/admin/AccessData'
+import { Settings } from './pages/admin/Settings'
+import { Tokens } from './pages/account/Tokens'
+import { Members } from './pages/Members'
+import { Projects } from './pages/Projects'
 import { Loading } from './components/ui'
 
 export function App() {
@@ -88,6 +97,15 @@ function Routes({ path }: { path: string }) {
   }
   if (path === '/clusters') return <Layout><Clusters /></Layout>
   if (path === '/clusters/new') return <Layout title="Create a cluster"><CreateCluster /></Layout>
+  if (path === '/admin/users') return <Layout title="Users"><Users /></Layout>
+  if (path === '/admin/providers') return <Layout title="Sign-in providers"><Providers /></Layout>
+  if (path === '/admin/roles') return <Layout title="Roles"><Roles /></Layout>
+  if (path === '/admin/audit') return <Layout title="Audit log"><Audit /></Layout>
+  if (path === '/admin/access') return <Layout title="Access as data"><AccessData /></Layout>
+  if (path === '/admin/settings') return <Layout title="Settings"><Settings /></Layout>
+  if (path === '/account/tokens') return <Layout title="API tokens"><Tokens /></Layout>
+  if ((m = match('/c/:id/members', path))) return <Layout cluster={m.id} title="Members"><Members cluster={m.id} /></Layout>
+  if ((m = match('/c/:id/projects', path))) return <Layout cluster={m.id} title="Projects"><Projects cluster={m.id} /></Layout>
   if (path === '/account/password') return <Layout title="Change password"><ChangePassword onDone={() => navigate('/clusters')} /></Layout>
   if ((m = match('/c/:id', path))) {
     navigate(`/c/${encodeURIComponent(m.id)}/r/apps/v1/deployments`, true)

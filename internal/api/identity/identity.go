@@ -36,6 +36,9 @@ type API struct {
 	Store store.Store
 	// SignIn signs people in through identity providers (nil: local only).
 	SignIn *signin.Service
+	// Capabilities lists the global capabilities a user holds (nil: none
+	// reported).
+	Capabilities func(u *model.User) []string
 }
 
 // LoginRequest signs in with a password.
@@ -69,7 +72,7 @@ func (a *API) Routes() []rest.Route {
 		{Method: "POST", Path: "/v1/auth/logout", Audit: "auth.logout", Tag: "auth", Access: rest.Authenticated, DuringPasswordChange: true, Summary: "Revoke the token used for this request and clear the session cookie",
 			Status: http.StatusNoContent, Handler: a.logout},
 		{Method: "GET", Path: "/v1/me", Tag: "auth", Access: rest.Authenticated, DuringPasswordChange: true, Summary: "The signed-in user",
-			Response: apitypes.User{}, Handler: a.me},
+			Response: Me{}, Handler: a.me},
 		{Method: "POST", Path: "/v1/me/password", Audit: "user.password.change", Tag: "auth", Access: rest.Authenticated, DuringPasswordChange: true, Summary: "Change the signed-in user's password; ends their other sessions",
 			Request: PasswordRequest{}, Status: http.StatusNoContent, Handler: a.changePassword},
 	}
@@ -138,8 +141,20 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// Me is the signed-in user and the global capabilities they hold (the web
+// UI shows the pages they allow).
+type Me struct {
+	apitypes.User
+	Capabilities []string `json:"capabilities"`
+}
+
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
-	httpx.WriteJSON(w, http.StatusOK, apitypes.UserView(auth.PrincipalFrom(r.Context()).User))
+	u := auth.PrincipalFrom(r.Context()).User
+	out := Me{User: apitypes.UserView(u), Capabilities: []string{}}
+	if a.Capabilities != nil {
+		out.Capabilities = a.Capabilities(u)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

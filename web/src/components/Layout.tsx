@@ -3,7 +3,7 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { get } from '../lib/api'
 import { onLinkClick, useLocation } from '../lib/router'
-import { useSession } from '../lib/session'
+import { can, useSession } from '../lib/session'
 import { KINDS, explorerPath } from '../lib/kinds'
 import type { Cluster } from '../lib/types'
 import { StateBadge } from './ui'
@@ -40,7 +40,8 @@ function NavLink({ href, children, exact }: { href: string; children: ReactNode;
 }
 
 export function Layout(props: { cluster?: string; title?: string; actions?: ReactNode; children: ReactNode }) {
-  const { user, signOut } = useSession()
+  const session = useSession()
+  const { user, signOut } = session
   const loc = useLocation()
   const cluster = useCluster(props.cluster)
   const ns = loc.query.get('ns') ?? ''
@@ -71,10 +72,29 @@ export function Layout(props: { cluster?: string; title?: string; actions?: Reac
               </div>
             ))}
             <NavLink href={`/c/${encodeURIComponent(id)}/r/core/v1/_all`}>All resources</NavLink>
+            <div className="nav-section">Access</div>
+            <NavLink href={`/c/${encodeURIComponent(id)}/members`}>Members</NavLink>
+            <NavLink href={`/c/${encodeURIComponent(id)}/projects`}>Projects</NavLink>
             <div className="nav-section">Tools</div>
             <NavLink href={`/c/${encodeURIComponent(id)}/deploy${ns ? '?ns=' + encodeURIComponent(ns) : ''}`}>Deploy a container</NavLink>
             <NavLink href={`/c/${encodeURIComponent(id)}/import${ns ? '?ns=' + encodeURIComponent(ns) : ''}`}>Import YAML</NavLink>
             <NavLink href={`/c/${encodeURIComponent(id)}/shell`}>kubectl shell</NavLink>
+          </>
+        )}
+        {!id && (
+          <>
+            {(can(session, 'users-manage') || can(session, 'auth-manage') || can(session, 'roles-manage') || can(session, 'audit-read')) && (
+              <div className="nav-section">Administration</div>
+            )}
+            {can(session, 'users-manage') && <NavLink href="/admin/users">Users</NavLink>}
+            {can(session, 'auth-manage') && <NavLink href="/admin/providers">Sign-in providers</NavLink>}
+            {can(session, 'roles-manage') && <NavLink href="/admin/roles">Roles</NavLink>}
+            {can(session, 'audit-read') && <NavLink href="/admin/audit">Audit log</NavLink>}
+            {user.admin && <NavLink href="/admin/access">Access as data</NavLink>}
+            {can(session, 'settings-manage') && <NavLink href="/admin/settings">Settings</NavLink>}
+            <div className="nav-section">Account</div>
+            <NavLink href="/account/tokens">API tokens</NavLink>
+            <NavLink href="/account/password">Password</NavLink>
           </>
         )}
         <div className="spacer" />

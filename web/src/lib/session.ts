@@ -15,3 +15,8 @@ export function useSession(): Session {
   if (!s) throw new Error('useSession outside a session')
   return s
 }
+
+/** can tells whether the signed-in user holds a global capability. */
+export function can(s: Session, capability: string): boolean {
+  return s.user.admin || (s.user.capabilities ?? []).includes(capability)
+}

@@ -11,6 +11,8 @@ export interface User {
   globalRoles: string[]
   groups: string[]
   providerGroups: string[]
+  /** Global capabilities held (users-manage, auth-manage, roles-manage, audit-read, settings-manage, clusters-create, clusters-manage). */
+  capabilities: string[]
 }
 
 export interface Cluster {

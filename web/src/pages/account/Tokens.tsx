@@ -1,0 +1,4 @@
+// Placeholder: being written.
+export function Tokens() {
+  return <div className="card empty">Coming soon.</div>
+}
