@@ -4,6 +4,7 @@ import { Loading } from './ui'
 
 const E = lazy(() => import('./Editor').then((m) => ({ default: m.YamlEditor })))
 const D = lazy(() => import('./Editor').then((m) => ({ default: m.YamlDiff })))
+const P = lazy(() => import('./Player').then((m) => ({ default: m.Player })))
 const T = lazy(() => import('./Terminal').then((m) => ({ default: m.Terminal })))
 
 export const LazyEditor = (p: ComponentProps<typeof E>) => (
@@ -19,5 +20,10 @@ export const LazyDiff = (p: ComponentProps<typeof D>) => (
 export const LazyTerminal = (p: ComponentProps<typeof T>) => (
   <Suspense fallback={<Loading what="Loading terminal" />}>
     <T {...p} />
+  </Suspense>
+)
+export const LazyPlayer = (p: ComponentProps<typeof P>) => (
+  <Suspense fallback={<Loading what="Loading player" />}>
+    <P {...p} />
   </Suspense>
 )
