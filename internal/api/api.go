@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -13,12 +15,14 @@ import (
 	"github.com/paddockhq/paddock/internal/api/accessdata"
 	"github.com/paddockhq/paddock/internal/api/auditlog"
 	"github.com/paddockhq/paddock/internal/api/bindings"
+	"github.com/paddockhq/paddock/internal/api/cloudcreds"
 	"github.com/paddockhq/paddock/internal/api/clusters"
 	"github.com/paddockhq/paddock/internal/api/identity"
 	"github.com/paddockhq/paddock/internal/api/projects"
 	"github.com/paddockhq/paddock/internal/api/providers"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/api/roles"
+	apishell "github.com/paddockhq/paddock/internal/api/shell"
 	"github.com/paddockhq/paddock/internal/api/tokens"
 	"github.com/paddockhq/paddock/internal/api/users"
 	"github.com/paddockhq/paddock/internal/audit"
@@ -27,6 +31,7 @@ import (
 	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/provision"
 	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/shell"
 	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store"
 )
@@ -46,6 +51,9 @@ type Deps struct {
 	Tunnel http.Handler
 	// KubeProxy serves /k8s/clusters/{id}/... (authenticated like /v1).
 	KubeProxy http.Handler
+	// UI serves the web app for every path outside /v1, /k8s and the
+	// system routes (nil: those paths are 404).
+	UI http.Handler
 	// ClusterCleanup and DisconnectAgent act on a cluster being deleted.
 	ClusterCleanup  func(ctx context.Context, c *model.Cluster) error
 	DisconnectAgent func(clusterID string)
@@ -64,11 +72,16 @@ type Deps struct {
 	Sealer *secrets.Sealer
 	// Provision creates clusters through providers (nil: none).
 	Provision *provision.Runner
+	// Shell runs browser kubectl shells (nil: the shell answers 503).
+	Shell *shell.Runner
+	// CloudTest asks a cloud who a stored credential is (nil: no cloud).
+	CloudTest cloudcreds.Tester
 }
 
 // Server is the assembled HTTP surface.
 type Server struct {
 	deps   Deps
+	shell  *apishell.API
 	routes []rest.Route
 	doc    []byte
 }
@@ -86,7 +99,15 @@ func New(d Deps) *Server {
 	s := &Server{deps: d}
 	httpx.SecretPathPrefixes = []string{"/v1/import/"}
 	s.routes = append(s.routes, s.systemRoutes()...)
-	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store, SignIn: d.SignIn}).Routes()...)
+	s.routes = append(s.routes, (&identity.API{Auth: d.Auth, Store: d.Store, SignIn: d.SignIn, Capabilities: func(u *model.User) []string {
+		caps := []string{}
+		for _, c := range model.Capabilities {
+			if d.Access.Capable(access.WhoOf(u), c) {
+				caps = append(caps, c)
+			}
+		}
+		return caps
+	}}).Routes()...)
 	if d.SignIn != nil {
 		s.routes = append(s.routes, (&providers.API{Store: d.Store, Auth: d.Auth, SignIn: d.SignIn, Sealer: d.Sealer, Acc: d.Access,
 			ExternalURL: d.ExternalURL, Now: d.Now}).Routes()...)
@@ -105,8 +126,12 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, ca.Routes()...)
 	s.routes = append(s.routes, ca.AgentRoutes(d.Tunnel)...)
 	s.routes = append(s.routes, ca.ProvisionRoutes()...)
+	s.routes = append(s.routes, (&cloudcreds.API{Store: d.Store, Now: d.Now, Test: d.CloudTest}).Routes()...)
 	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }
 	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse, CapTTL: capTTL})...)
+	s.shell = &apishell.API{Store: d.Store, Auth: d.Auth, Acc: d.Access, Runner: d.Shell, ExternalURL: d.ExternalURL, Now: d.Now,
+		CapTTL: capTTL, Log: slog.Default()}
+	s.routes = append(s.routes, s.shell.Routes()...)
 	s.routes = append(s.routes, (&projects.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)
 	s.routes = append(s.routes, (&bindings.API{Store: d.Store, Acc: d.Access, Now: d.Now}).Routes()...)
 	ra := &roles.API{Store: d.Store, Acc: d.Access, Now: d.Now}
@@ -116,6 +141,10 @@ func New(d Deps) *Server {
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s
 }
+
+// Close ends the open shells (their tokens are revoked and recordings
+// closed before it returns); call it before closing the store.
+func (s *Server) Close() { s.shell.Close() }
 
 // Routes returns every route served (for the OpenAPI test).
 func (s *Server) Routes() []rest.Route { return s.routes }
@@ -129,8 +158,15 @@ func (s *Server) Handler() http.Handler {
 	if s.deps.KubeProxy != nil {
 		mux.Handle("/k8s/clusters/", s.deps.KubeProxy)
 	}
-	mux.Handle("/", httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
+	notFound := httpx.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.NotFound("no route for %s %s", r.Method, r.URL.Path)
+	})
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.UI == nil || strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/k8s/") {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		s.deps.UI.ServeHTTP(w, r)
 	}))
 	return httpx.Chain(mux,
 		httpx.Observe(s.deps.Metrics),

@@ -28,6 +28,7 @@ import (
 	"github.com/paddockhq/paddock/internal/secrets"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
 	"github.com/paddockhq/paddock/internal/tunnel"
+	"github.com/paddockhq/paddock/internal/ui"
 )
 
 const adminPassword = "admin-password-1"
@@ -87,7 +88,8 @@ func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now, Access: acc, Sealer: sealer,
 		SignIn: &signin.Service{Store: st, Auth: svc, Types: map[string]idp.Type{oidc.Type.Name: oidc.Type, saml.Type.Name: saml.Type,
 			github.Type.Name: github.Type}, Deps: idp.Deps{Now: c.Now, Replay: &idp.MemoryReplay{}}},
-		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)})})
+		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)}), UI: ui.Handler(),
+		CloudTest: fakeCloudTest})
 	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.StartTLS()
 	t.Cleanup(srv.Close)

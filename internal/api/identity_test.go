@@ -148,3 +148,38 @@ func TestAuthorizationHeaderVariants(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// A WebSocket handshake riding on the session cookie must come from this
+// site: browsers send Origin on every WebSocket and a cross-site page
+// cannot forge it (cross-site WebSocket hijacking, Rancher CVE-2019-13209).
+func TestCookieWebSocketNeedsOwnOrigin(t *testing.T) {
+	e := newEnv(t)
+	c := e.client("")
+	e.must(e.req(c, "POST", "/v1/auth/login", "", map[string]string{"username": "admin", "password": adminPassword}), 200)
+	ws := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
+	if r := e.req(c, "GET", "/v1/me", "", nil, append(ws, "Origin", "https://evil.example")...); r.Status != 403 {
+		t.Fatalf("cross-site websocket with cookie: %d %s", r.Status, r.Body)
+	}
+	if r := e.req(c, "GET", "/v1/me", "", nil, ws...); r.Status != 403 {
+		t.Fatalf("websocket with cookie and no Origin: %d %s", r.Status, r.Body)
+	}
+	u, _ := url.Parse(e.srv.URL)
+	e.must(e.req(c, "GET", "/v1/me", "", nil, append(ws, "Origin", "https://"+u.Host)...), 200)
+	// Without the cookie nothing is authenticated, so nothing is hijacked.
+	if r := e.req(nil, "GET", "/v1/me", "", nil, append(ws, "Origin", "https://evil.example")...); r.Status != 401 {
+		t.Fatalf("anonymous: %d", r.Status)
+	}
+}
+
+// Paths outside the API serve the web app (or its placeholder); unknown
+// API paths stay JSON 404s.
+func TestUIFallback(t *testing.T) {
+	e := newEnv(t)
+	r := e.req(nil, "GET", "/clusters/anything", "", nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), "<html") {
+		t.Fatalf("UI path: %d %.200s", r.Status, r.Body)
+	}
+	if r := e.req(nil, "GET", "/v1/nope", "", nil); r.Status != 404 || r.Code() == "" {
+		t.Fatalf("API 404: %d %s", r.Status, r.Body)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/pki"
 	"github.com/paddockhq/paddock/internal/provision"
+	"github.com/paddockhq/paddock/internal/provision/eks"
 	"github.com/paddockhq/paddock/internal/provision/local"
 	"github.com/paddockhq/paddock/internal/proxy"
 	"github.com/paddockhq/paddock/internal/rbacsync"
@@ -30,6 +31,7 @@ import (
 	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
 	"github.com/paddockhq/paddock/internal/tunnel"
+	"github.com/paddockhq/paddock/internal/ui"
 	"github.com/paddockhq/paddock/internal/version"
 )
 
@@ -48,6 +50,7 @@ type App struct {
 	signin *signin.Service
 	prov   *provision.Runner
 	local  *local.Manager
+	api    *api.Server
 }
 
 // Start opens everything and begins serving; it returns once the listener
@@ -106,8 +109,10 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	localMgr := &local.Manager{Root: filepath.Join(cfg.DataDir, "clusters"), Log: log.With("component", "local-clusters")}
 	agents := &localAgents{store: st, log: log, ctx: runCtx}
+	imports := &importManifests{store: st, externalURL: extURL, caChecksum: bundle.Checksum(), image: cfg.AgentImage}
 	prov := &provision.Runner{Store: st, Log: log, Registry: provision.Registry{
-		local.Name: &local.Provisioner{Manager: localMgr, Agents: agents}}}
+		local.Name: &local.Provisioner{Manager: localMgr, Agents: agents},
+		eks.Name:   eksProvisioner(st, cfg.AWSEndpoint, imports)}}
 	metrics := httpx.NewMetrics()
 	health := &clusters.Health{Store: st, Log: log, Interval: 10 * time.Second, Now: time.Now,
 		OnActive: rsync.Engage}
@@ -117,19 +122,19 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	metrics.Registry().MustRegister(clusters.NewCollector(st, tun))
 	be := &backends{store: st, tun: tun, acc: acc}
 	kc := &kubeClients{store: st, health: health}
-	kube := proxy.New(proxy.Options{Backend: be.Backend, Authorize: be.Authorize, Logger: log,
+	kube := proxy.New(proxy.Options{Backend: be.Backend, Record: execRecorder(st, log), Authorize: be.Authorize, Logger: log,
 		Identity: identity(acc), Namespaces: &nsPolicy{acc: acc, kube: kc}})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
-		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube,
+		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube, Shell: shellRunner(cfg, ln.Addr(), extURL, bundle.CAPEM, log), UI: ui.Handler(),
 		ClusterCleanup: func(ctx context.Context, c *model.Cluster) error {
 			rsync.Disengage(c.ID) // or it would restore what the cleanup removes
 			return health.Cleanup(ctx, c)
 		},
 		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
 		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client, AccessSync: accessSync(rsync),
-		SignIn: si, Sealer: sealer, Provision: prov})
+		SignIn: si, Sealer: sealer, Provision: prov, CloudTest: cloudTest(cfg.AWSEndpoint)})
 	agents.tunnel, agents.url, agents.caChecksum = tun, extURL, bundle.Checksum()
-	a = &App{cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si, prov: prov, local: localMgr}
+	a = &App{api: apiSrv, cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si, prov: prov, local: localMgr}
 	a.srv = &http.Server{
 		Handler: apiSrv.Handler(),
 		// HTTP/2 for API and kube clients (no connection churn under load);
@@ -224,6 +229,7 @@ func (a *App) Done() <-chan error { return a.served }
 // cancelled after a short grace period, so a SIGTERM is not held up by a
 // client's open watch.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.api.Close() // browser shells: hijacked, so Shutdown would not wait for them
 	done := make(chan error, 1)
 	go func() { done <- a.srv.Shutdown(ctx) }()
 	var err error

@@ -14,6 +14,7 @@ import (
 
 	"github.com/paddockhq/paddock/internal/localcluster"
 	"github.com/paddockhq/paddock/internal/model"
+	"github.com/paddockhq/paddock/internal/provision"
 	"github.com/paddockhq/paddock/internal/provision/local"
 	"github.com/paddockhq/paddock/internal/store"
 )
@@ -79,7 +80,7 @@ func (a *App) ensureDemo(ctx context.Context) (bool, error) {
 	now := time.Now().UTC()
 	c := &model.Cluster{ID: uuid.NewString(), Name: DemoClusterName, Description: demoDescription, CreatedAt: now, UpdatedAt: now}
 	params, _ := json.Marshal(map[string]any{"provider": local.Name, "nodes": demoClusterNodes})
-	if _, err := a.prov.Create(ctx, c, local.Name, params); err != nil {
+	if _, err := a.prov.Create(ctx, provision.Caller{Admin: true}, c, local.Name, params); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -33,6 +33,14 @@ type Server struct {
 	// GroupRefresh is how often identity-provider groups are re-read.
 	GroupRefresh time.Duration
 	AgentImage   string
+	// ShellKubectl and ShellHelm are the binaries of the browser shell
+	// ("" kubectl: $PADDOCK_K8S_BIN/kubectl, the toolchain's, or PATH's;
+	// "" helm: no helm command).
+	ShellKubectl string
+	ShellHelm    string
+	// AWSEndpoint replaces every AWS endpoint (STS, EKS, EC2, IAM) of the
+	// eks provider: for testing against an emulator (hidden flag).
+	AWSEndpoint string
 	// BootstrapPassword comes from PADDOCK_BOOTSTRAP_PASSWORD only (never a
 	// flag: flags show up in process listings).
 	BootstrapPassword string
@@ -69,6 +77,10 @@ func (c *Server) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "lifetime of a login session [PADDOCK_SESSION_TTL]")
 	fs.DurationVar(&c.GroupRefresh, "group-refresh-interval", c.GroupRefresh, "how often groups from identity providers are re-read [PADDOCK_GROUP_REFRESH_INTERVAL]")
 	fs.StringVar(&c.AgentImage, "agent-image", c.AgentImage, "container image of the agent in import manifests [PADDOCK_AGENT_IMAGE]")
+	fs.StringVar(&c.ShellKubectl, "shell-kubectl", c.ShellKubectl, "static kubectl binary of the browser shell; empty means $PADDOCK_K8S_BIN/kubectl or kubectl on PATH [PADDOCK_SHELL_KUBECTL]")
+	fs.StringVar(&c.ShellHelm, "shell-helm", c.ShellHelm, "static helm binary offered in the browser shell; empty means none [PADDOCK_SHELL_HELM]")
+	fs.StringVar(&c.AWSEndpoint, "aws-endpoint-url", c.AWSEndpoint, "for testing: one URL replacing every AWS endpoint of the eks provider (an emulator) [PADDOCK_AWS_ENDPOINT_URL]")
+	_ = fs.MarkHidden("aws-endpoint-url")
 }
 
 // EnvName is the environment variable that backs a flag.
@@ -117,6 +129,12 @@ func (c *Server) Validate() error {
 		u, err := url.Parse(c.ExternalURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			errs = append(errs, fmt.Errorf("--external-url %q must look like https://host[:port]", c.ExternalURL))
+		}
+	}
+	if c.AWSEndpoint != "" {
+		u, err := url.Parse(c.AWSEndpoint)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--aws-endpoint-url %q must look like http(s)://host[:port]", c.AWSEndpoint))
 		}
 	}
 	switch c.LogLevel {

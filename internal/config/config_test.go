@@ -73,3 +73,19 @@ func TestDerivedValues(t *testing.T) {
 		t.Fatal(c.DatabaseDSN(), c.KeyFile())
 	}
 }
+
+func TestAWSEndpointIsHiddenAndFromEnv(t *testing.T) {
+	c, err := parse(t, nil, map[string]string{"PADDOCK_AWS_ENDPOINT_URL": "http://127.0.0.1:4566"})
+	if err != nil || c.AWSEndpoint != "http://127.0.0.1:4566" {
+		t.Fatalf("%q, %v", c.AWSEndpoint, err)
+	}
+	if _, err := parse(t, []string{"--aws-endpoint-url", "ftp://x"}, nil); err == nil || !strings.Contains(err.Error(), "--aws-endpoint-url") {
+		t.Fatalf("a bad endpoint: %v", err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	d := Defaults()
+	d.BindFlags(fs)
+	if f := fs.Lookup("aws-endpoint-url"); f == nil || !f.Hidden || strings.Contains(fs.FlagUsages(), "aws-endpoint-url") {
+		t.Fatal("--aws-endpoint-url is not hidden from the help")
+	}
+}

@@ -22,9 +22,10 @@ import (
 type Provisioner interface {
 	// Name is the registry key ("local", "eks").
 	Name() string
-	// Validate checks parameters and returns them normalised (defaults
-	// filled). Errors name the field.
-	Validate(params json.RawMessage) (json.RawMessage, error)
+	// Validate checks parameters for the caller creating the cluster and
+	// returns them normalised (defaults filled). Errors name the field; a
+	// credential the caller may not use wraps ErrNoCredential.
+	Validate(ctx context.Context, by Caller, params json.RawMessage) (json.RawMessage, error)
 	// Steps are run in order; each must be idempotent (a restart may run a
 	// step again) and record what it created in the job's state.
 	Steps() []Step
@@ -109,8 +110,21 @@ func (j *Job) Event(ctx context.Context, kind, format string, args ...any) {
 // ErrUnknownProvider is a provision naming no registered provider.
 var ErrUnknownProvider = errors.New("unknown provider")
 
+// ErrNoCredential is a provision naming a cloud credential that does not
+// exist or that the caller may not use (the two are not told apart).
+var ErrNoCredential = errors.New("no such cloud credential")
+
+// Caller is who asks for a provision.
+type Caller struct {
+	UserID string
+	Admin  bool
+}
+
 // Params are the fields every provision request has besides the
-// provider's own.
+// provider's own. CredentialID, when the provider's normalised parameters
+// carry it, is recorded on the provision (a credential in use cannot be
+// deleted).
 type Params struct {
-	Provider string `json:"provider"`
+	Provider     string `json:"provider"`
+	CredentialID string `json:"credentialID,omitempty"`
 }

@@ -22,7 +22,8 @@ type Runner struct {
 	Now      func() time.Time
 
 	mu      sync.Mutex
-	active  map[string]bool
+	active  map[string]bool // a goroutine works on the cluster
+	again   map[string]bool // kicked while active: look again
 	ctx     context.Context
 	wg      sync.WaitGroup
 	started bool
@@ -46,7 +47,7 @@ func (r *Runner) log() *slog.Logger {
 // (Resume); work continues until ctx ends. Call once.
 func (r *Runner) Start(ctx context.Context) error {
 	r.mu.Lock()
-	r.ctx, r.started, r.active = ctx, true, map[string]bool{}
+	r.ctx, r.started, r.active, r.again = ctx, true, map[string]bool{}, map[string]bool{}
 	r.mu.Unlock()
 	all, err := r.Store.ListProvisions(ctx)
 	if err != nil {
@@ -85,23 +86,27 @@ func (r *Runner) resume(p model.Provision) {
 	}()
 }
 
-// Create validates the request, stores the cluster (state provisioning)
-// and its provision, and starts the steps.
-func (r *Runner) Create(ctx context.Context, c *model.Cluster, provider string, params json.RawMessage) (*model.Provision, error) {
+// Create validates the request for the caller, stores the cluster (state
+// provisioning) and its provision, and starts the steps.
+func (r *Runner) Create(ctx context.Context, by Caller, c *model.Cluster, provider string, params json.RawMessage) (*model.Provision, error) {
 	pv, ok := r.Registry[provider]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownProvider, provider)
 	}
-	norm, err := pv.Validate(params)
+	norm, err := pv.Validate(ctx, by, params)
 	if err != nil {
 		return nil, err
+	}
+	var common Params
+	if err := json.Unmarshal(norm, &common); err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
 	}
 	now := r.now().UTC()
 	c.State, c.StateReason, c.ConnectedVia = model.ClusterProvisioning, "", model.ConnectAgent
 	if err := r.Store.CreateCluster(ctx, c); err != nil {
 		return nil, err
 	}
-	p := &model.Provision{ClusterID: c.ID, Provider: provider, Params: norm, Phase: model.PhaseRunning,
+	p := &model.Provision{ClusterID: c.ID, Provider: provider, Params: norm, CredentialID: common.CredentialID, Phase: model.PhaseRunning,
 		State: json.RawMessage("{}"), CreatedBy: c.CreatedBy, CreatedAt: now, UpdatedAt: now}
 	if err := r.Store.CreateProvision(ctx, p); err != nil {
 		_ = r.Store.DeleteCluster(ctx, c.ID)
@@ -173,19 +178,35 @@ func (r *Runner) Deprovision(ctx context.Context, clusterID string) error {
 	return nil
 }
 
-// kick starts the job's goroutine unless one runs.
+// kick starts the job's goroutine unless one runs; one that runs looks at
+// the job again before it ends (it may be past reading the new phase).
 func (r *Runner) kick(clusterID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.started || r.active[clusterID] {
+	if !r.started {
+		return
+	}
+	if r.active[clusterID] {
+		r.again[clusterID] = true
 		return
 	}
 	r.active[clusterID] = true
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		defer func() { r.mu.Lock(); delete(r.active, clusterID); r.mu.Unlock() }()
-		r.work(r.ctx, clusterID)
+		for {
+			r.work(r.ctx, clusterID)
+			r.mu.Lock()
+			again := r.again[clusterID] && r.ctx.Err() == nil
+			delete(r.again, clusterID)
+			if !again {
+				delete(r.active, clusterID)
+			}
+			r.mu.Unlock()
+			if !again {
+				return
+			}
+		}
 	}()
 }
 

@@ -34,7 +34,7 @@ type recState struct{ Ran []string }
 
 func (r *recorder) Name() string { return "rec" }
 
-func (r *recorder) Validate(p json.RawMessage) (json.RawMessage, error) {
+func (r *recorder) Validate(_ context.Context, _ provision.Caller, p json.RawMessage) (json.RawMessage, error) {
 	var v struct{ Nodes int }
 	if err := json.Unmarshal(p, &v); err != nil || v.Nodes < 1 {
 		return nil, errors.New("nodes: must be at least 1")
@@ -117,6 +117,23 @@ func waitPhase(t *testing.T, st store.Store, id string, want model.ProvisionPhas
 	}
 }
 
+// waitState waits for the cluster's state (the runner records it just
+// after the provision's phase).
+func waitState(t *testing.T, st store.Store, id string, want model.ClusterState) *model.Cluster {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := st.GetCluster(context.Background(), id)
+		if err == nil && c.State == want {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster %s: %+v, %v; want state %s", id, c, err, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func newCluster(name string) *model.Cluster {
 	now := time.Now().UTC()
 	return &model.Cluster{ID: "c-" + name, Name: name, CreatedBy: "u1", CreatedAt: now, UpdatedAt: now}
@@ -131,20 +148,20 @@ func TestRunnerStepsFailRetryScaleDeprovision(t *testing.T) {
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Create(ctx, newCluster("bad"), "rec", json.RawMessage(`{"nodes":0}`)); err == nil || !strings.Contains(err.Error(), "nodes") {
+	if _, err := r.Create(ctx, provision.Caller{UserID: "u1"}, newCluster("bad"), "rec", json.RawMessage(`{"nodes":0}`)); err == nil || !strings.Contains(err.Error(), "nodes") {
 		t.Fatalf("invalid params: %v", err)
 	}
 	if _, err := st.GetCluster(ctx, "c-bad"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a refused provision left a cluster behind")
 	}
-	if _, err := r.Create(ctx, newCluster("x"), "nope", json.RawMessage(`{}`)); !errors.Is(err, provision.ErrUnknownProvider) {
+	if _, err := r.Create(ctx, provision.Caller{UserID: "u1"}, newCluster("x"), "nope", json.RawMessage(`{}`)); !errors.Is(err, provision.ErrUnknownProvider) {
 		t.Fatalf("unknown provider: %v", err)
 	}
-	if _, err := r.Create(ctx, newCluster("one"), "rec", json.RawMessage(`{"nodes":3}`)); err != nil {
+	if _, err := r.Create(ctx, provision.Caller{UserID: "u1"}, newCluster("one"), "rec", json.RawMessage(`{"nodes":3}`)); err != nil {
 		t.Fatal(err)
 	}
 	p := waitPhase(t, st, "c-one", model.PhaseFailed)
-	c, _ := st.GetCluster(ctx, "c-one")
+	c := waitState(t, st, "c-one", model.ClusterError)
 	if p.Step != 1 || !strings.Contains(p.Error, `step "b" failed: b exploded`) || c.State != model.ClusterError || !strings.Contains(c.StateReason, "retry") {
 		t.Fatalf("after a failing step: %+v, cluster %s %q", p, c.State, c.StateReason)
 	}
@@ -164,9 +181,7 @@ func TestRunnerStepsFailRetryScaleDeprovision(t *testing.T) {
 	if strings.Join(got.Ran, ",") != "a,b,c" {
 		t.Fatalf("steps ran: %v", got.Ran)
 	}
-	if c, _ := st.GetCluster(ctx, "c-one"); c.State != model.ClusterPending {
-		t.Fatalf("a provisioned cluster waits for its agent: %s", c.State)
-	}
+	waitState(t, st, "c-one", model.ClusterPending) // a provisioned cluster waits for its agent
 	if err := r.Retry(ctx, "c-one"); !errors.Is(err, provision.ErrState) {
 		t.Fatalf("retry of a ready provision: %v", err)
 	}
@@ -214,7 +229,7 @@ func TestRunnerResumesAfterRestart(t *testing.T) {
 	if err := r1.Start(ctx1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r1.Create(ctx1, newCluster("two"), "rec", json.RawMessage(`{"nodes":1}`)); err != nil {
+	if _, err := r1.Create(ctx1, provision.Caller{UserID: "u1"}, newCluster("two"), "rec", json.RawMessage(`{"nodes":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	<-rec.entered // inside step b

@@ -49,6 +49,11 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives errors talking to clusters; slog.Default() when nil.
 	Logger *slog.Logger
+	// Record, when set, records exec and attach sessions: it is called
+	// before the upgrade (an error refuses it with 503) and the returned
+	// recorder receives stdin, stdout, stderr and resizes of WebSocket
+	// channel-protocol streams until the session ends.
+	Record func(ctx context.Context, p *auth.Principal, clusterID string, t ExecTarget) (Recorder, error)
 }
 
 // Proxy is the kube API reverse proxy; see the package documentation.
@@ -157,6 +162,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := *be.URL
 	target.Path, target.RawPath = joinPath(be.URL, rest)
 	target.RawQuery = r.URL.RawQuery
+	if upgrade && p.opts.Record != nil {
+		var done func()
+		if w, done = p.record(w, r, pr, id, rest); w == nil {
+			return
+		}
+		defer done()
+	}
 	h := &utilproxy.UpgradeAwareHandler{
 		Location:         &target,
 		Transport:        be.Transport,

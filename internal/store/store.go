@@ -29,6 +29,8 @@ type Store interface {
 	Access
 	Providers
 	Provisions
+	CloudCredentials
+	Recordings
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend.

@@ -116,7 +116,8 @@ func (a *API) Routes() []rest.Route {
 			Response: rest.List[Cluster]{}, Handler: a.list},
 		{Method: "POST", Path: "/v1/clusters", Audit: "cluster.create", Tag: "clusters", Access: rest.Capability, Cap: model.CapClustersCreate,
 			Summary: "Register a cluster: for an agent (returns the import command) or, with a kubeconfig, directly; the creator becomes its owner",
-			Request: CreateRequest{}, Response: Created{}, Status: http.StatusCreated, Handler: a.create},
+			Request: CreateRequest{}, Response: Created{}, Status: http.StatusCreated,
+			Errors: []int{http.StatusNotFound}, Handler: a.create}, // 404: a provision's credentialID the caller may not use
 		{Method: "GET", Path: "/v1/clusters/{id}", Tag: "clusters", Access: rest.Authenticated, Summary: "Read a cluster",
 			Response: Cluster{}, Handler: a.get},
 		{Method: "PATCH", Path: "/v1/clusters/{id}", Audit: "cluster.update", Tag: "clusters", Access: rest.Authenticated, Summary: "Rename, describe or relabel a cluster (its owners)",

@@ -65,9 +65,16 @@ func (a *API) createProvisioned(w http.ResponseWriter, r *http.Request, c *model
 		// their simulated pods runs a command there.
 		return httpx.Forbidden("the local provider runs clusters on the Paddock host itself; only administrators may use it")
 	}
-	if _, err := a.Provision.Create(r.Context(), c, head.Provider, raw); err != nil {
+	who := rest.Who(r)
+	by := provision.Caller{UserID: who.UserID, Admin: who.Admin}
+	if _, err := a.Provision.Create(r.Context(), by, c, head.Provider, raw); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return conflict(err, c.Name)
+		}
+		if errors.Is(err, provision.ErrNoCredential) {
+			// Someone else's credential is as absent as a missing one:
+			// knowing its id is not enough (Rancher CVE-2021-25320).
+			return httpx.NotFound("%v", err)
 		}
 		if errors.Is(err, provision.ErrUnknownProvider) {
 			return httpx.Invalid("%v", err)

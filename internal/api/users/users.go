@@ -1,5 +1,6 @@
 // Package users owns the user administration API: list, create, read,
-// change (display name, admin, disabled, password reset) and delete users.
+// change (display name, admin, disabled, password reset) and delete users,
+// and read a user's effective access (who grants them what, where).
 package users
 
 import (
@@ -65,6 +66,7 @@ func (a *API) Routes() []rest.Route {
 			Request: PatchRequest{}, Response: apitypes.User{}, Handler: a.patch},
 		{Method: "DELETE", Path: "/v1/users/{id}", Audit: "user.delete", Tag: "users", Access: rest.Capability, Cap: model.CapUsersManage, Summary: "Delete a user and every token of theirs",
 			Status: http.StatusNoContent, Handler: a.delete},
+		a.accessRoute(),
 	}
 }
 

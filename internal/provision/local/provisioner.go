@@ -40,7 +40,7 @@ type provisionParams struct {
 }
 
 // Validate reads {"provider":"local","nodes":N} (nodes default 3).
-func (p *Provisioner) Validate(raw json.RawMessage) (json.RawMessage, error) {
+func (p *Provisioner) Validate(_ context.Context, _ provision.Caller, raw json.RawMessage) (json.RawMessage, error) {
 	var in provisionParams
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

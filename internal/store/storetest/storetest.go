@@ -76,6 +76,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Provisions/Cascades", testProvisionCascades},
 		{"Provisions/Revision", testProvisionRevision},
 		{"Concurrency/UpdateProvision", testConcurrentUpdateProvision},
+		{"Recordings/RoundTrip", testRecordingRoundTrip},
+		{"Recordings/List", testRecordingList},
+		{"Concurrency/AppendRecording", testRecordingConcurrentAppend},
+		{"CloudCredentials/CRUD", testCloudCredCRUD},
+		{"CloudCredentials/List", testCloudCredList},
+		{"CloudCredentials/InUse", testCloudCredInUse},
+		{"Concurrency/UpdateCloudCredential", testConcurrentUpdateCloudCred},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
