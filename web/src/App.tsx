@@ -1,5 +1,5 @@
 // The application shell: who is signed in, and which page shows.
-import { useCallback, useEffect, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { api, ApiError, UNAUTHORIZED_EVENT } from './lib/api'
 import { match, navigate, useLocation } from './lib/router'
 import { SessionContext, type Session } from './lib/session'
@@ -9,23 +9,25 @@ import { Login } from './pages/Login'
 import { ChangePassword } from './pages/ChangePassword'
 import { Clusters } from './pages/Clusters'
 import { Explorer } from './pages/Explorer'
-import { Detail } from './pages/Detail'
-import { ImportYaml } from './pages/ImportYaml'
-import { Deploy } from './pages/Deploy'
-import { Logs } from './pages/Logs'
-import { PodTerminal } from './pages/PodTerminal'
-import { Shell } from './pages/Shell'
-import { CreateCluster } from './pages/CreateCluster'
-import { Users } from './pages/admin/Users'
-import { Providers } from './pages/admin/Providers'
-import { Roles } from './pages/admin/Roles'
-import { Audit } from './pages/admin/Audit'
-import { AccessData } from './pages/admin/AccessData'
-import { Settings } from './pages/admin/Settings'
-import { Tokens } from './pages/account/Tokens'
-import { Members } from './pages/Members'
-import { Projects } from './pages/Projects'
 import { Loading } from './components/ui'
+
+// Pages beyond the cluster list and explorer load on first use.
+const Detail = lazy(() => import('./pages/Detail').then((m) => ({ default: m.Detail })))
+const ImportYaml = lazy(() => import('./pages/ImportYaml').then((m) => ({ default: m.ImportYaml })))
+const Deploy = lazy(() => import('./pages/Deploy').then((m) => ({ default: m.Deploy })))
+const Logs = lazy(() => import('./pages/Logs').then((m) => ({ default: m.Logs })))
+const PodTerminal = lazy(() => import('./pages/PodTerminal').then((m) => ({ default: m.PodTerminal })))
+const Shell = lazy(() => import('./pages/Shell').then((m) => ({ default: m.Shell })))
+const CreateCluster = lazy(() => import('./pages/CreateCluster').then((m) => ({ default: m.CreateCluster })))
+const Users = lazy(() => import('./pages/admin/Users').then((m) => ({ default: m.Users })))
+const Providers = lazy(() => import('./pages/admin/Providers').then((m) => ({ default: m.Providers })))
+const Roles = lazy(() => import('./pages/admin/Roles').then((m) => ({ default: m.Roles })))
+const Audit = lazy(() => import('./pages/admin/Audit').then((m) => ({ default: m.Audit })))
+const AccessData = lazy(() => import('./pages/admin/AccessData').then((m) => ({ default: m.AccessData })))
+const Settings = lazy(() => import('./pages/admin/Settings').then((m) => ({ default: m.Settings })))
+const Tokens = lazy(() => import('./pages/account/Tokens').then((m) => ({ default: m.Tokens })))
+const Members = lazy(() => import('./pages/Members').then((m) => ({ default: m.Members })))
+const Projects = lazy(() => import('./pages/Projects').then((m) => ({ default: m.Projects })))
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined)
@@ -84,7 +86,9 @@ export function App() {
   }
   return (
     <SessionContext.Provider value={session}>
-      <Routes path={loc.path} />
+      <Suspense fallback={<Loading />}>
+        <Routes path={loc.path} />
+      </Suspense>
     </SessionContext.Provider>
   )
 }
