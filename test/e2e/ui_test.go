@@ -116,7 +116,6 @@ func waitForCluster(t *testing.T, s *server, token, name string, within time.Dur
 	}
 }
 
-
 // TestUIRenderBench measures, in headless Chromium, the time from
 // navigation to the clusters page showing 2,000 clusters and a pod list
 // showing 5,000 pods (PADDOCK_BENCH=1; results in docs/benchmarks.md).
