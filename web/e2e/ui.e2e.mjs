@@ -72,6 +72,15 @@ await run(browser, async () => {
     await shot(page, '04-create-progress')
     await page.click('.modal button:has-text("Open cluster")')
     await page.locator('[data-testid=nav-cluster] >> text=wizard').waitFor()
+    // Node pool scaling from the cluster's nodes page.
+    const wizardId = new URL(page.url()).pathname.split('/')[2]
+    await page.goto(url + `/c/${wizardId}/r/core/v1/nodes`)
+    await page.locator('[data-testid=row-count] >> text=/^1 item$/').waitFor()
+    await page.click('button:has-text("Scale node pool")')
+    await page.fill('input[aria-label=Nodes]', '2')
+    await page.click('.modal footer button:has-text("Scale to 2")')
+    await page.locator('[data-testid=row-count] >> text=/^2 items$/').waitFor({ timeout: 60000 })
+    await shot(page, '04-create-scaled')
     await page.goto(url + '/clusters')
     await page.click('button[aria-label="Delete wizard"]')
     await page.click('.modal button:has-text("Delete cluster")')

@@ -73,6 +73,9 @@ type Cluster struct {
 	LastSeen          *time.Time        `json:"lastSeen,omitempty"`
 	// AccessSync is filled when reading one cluster.
 	AccessSync *AccessSync `json:"accessSync,omitempty"`
+	// Provider is the provider that created the cluster (local, eks),
+	// filled when reading one cluster; empty for imported clusters.
+	Provider string `json:"provider,omitempty"`
 	CreatedAt  time.Time   `json:"createdAt"`
 	UpdatedAt  time.Time   `json:"updatedAt"`
 }

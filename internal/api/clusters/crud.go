@@ -27,6 +27,11 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := View(c)
+	if p, err := a.Store.GetProvision(r.Context(), c.ID); err == nil {
+		v.Provider = p.Provider
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if a.AccessSync != nil {
 		if st, ok := a.AccessSync(c.ID); ok {
 			v.AccessSync = &st

@@ -28,6 +28,8 @@ export interface Cluster {
   capacity: Record<string, string> | null
   lastSeen?: string
   createdAt: string
+  /** The provider that created it (local, eks); set when reading one cluster. */
+  provider?: string
 }
 
 export interface Registration {

@@ -16,7 +16,7 @@ export function relative(iso: string | undefined, now: number = Date.now()): str
     [60_000, 'minute'],
   ]
   const [ms, name] = units.find(([ms]) => a >= ms)!
-  const n = Math.floor(a / ms)
+  const n = Math.round(a / ms)
   const text = `${n} ${name}${n === 1 ? '' : 's'}`
   return d > 0 ? `in ${text}` : `${text} ago`
 }

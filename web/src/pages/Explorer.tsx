@@ -9,6 +9,8 @@ import { navigate, onLinkClick, useLocation } from '../lib/router'
 import { useList } from '../lib/uselist'
 import { VirtualTable, type Column } from '../components/VirtualTable'
 import { ErrorBox, Loading } from '../components/ui'
+import { useCluster } from '../components/Layout'
+import { ScaleNodes } from './ScaleNodes'
 
 export function NamespacePicker(props: { namespaces: string[] | null; value: string; onChange: (ns: string) => void; allowAll?: boolean }) {
   return (
@@ -107,6 +109,7 @@ function ResourceList({ cluster, t, ns, namespaces }: { cluster: string; t: Reso
     <>
       <div className="row">
         <h1 style={{ marginRight: 'auto' }}>{title}</h1>
+        {t.resource === 'nodes' && t.group === '' && <ScaleNodesButton cluster={cluster} />}
         {t.namespaced && (
           <NamespacePicker namespaces={namespaces} value={ns} onChange={(n) => navigate(explorerPath(cluster, t.group, t.version, t.resource, n))} />
         )}
@@ -156,6 +159,18 @@ function AllResources({ cluster, types, error, ns }: { cluster: string; types: R
             </div>
           ))}
       </div>
+    </>
+  )
+}
+
+function ScaleNodesButton({ cluster }: { cluster: string }) {
+  const c = useCluster(cluster)
+  const [open, setOpen] = useState(false)
+  if (!c?.provider) return null
+  return (
+    <>
+      <button onClick={() => setOpen(true)}>Scale node pool</button>
+      {open && <ScaleNodes cluster={c} onClose={() => setOpen(false)} />}
     </>
   )
 }
