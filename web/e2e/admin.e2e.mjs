@@ -79,7 +79,7 @@ await run(browser, async () => {
     await page.fill('input[name=test-username]', '')
     await page.click('[data-testid=provider-test-run]')
     const bad = await testResult(page).innerText()
-    assert.match(bad, /Test failed: connection: .*service bind refused \(bad bindDN or password\).*Invalid Credentials/s)
+    assert.match(bad, /Test failed at connection:\s+✗ connection: .*service bind refused \(bad bindDN or password\).*Invalid Credentials/)
     assert.equal(await testResult(page).getAttribute('class'), 'alert error')
     await testResult(page).scrollIntoViewIfNeeded()
     await shot(page, '04-provider-test-bind-error')

@@ -68,6 +68,8 @@ func (a *API) Routes() []rest.Route {
 	return []rest.Route{
 		{Method: "GET", Path: "/v1/auth/providers", Tag: "auth", Access: rest.Public, Summary: "The enabled ways to sign in",
 			Response: rest.List[Public]{}, Handler: a.listPublic},
+		manage(rest.Route{Method: "GET", Path: "/v1/auth/providerconfigs", Summary: "Every configured provider, enabled or not, as administrators see it (secrets never returned)",
+			Response: rest.List[Provider]{}, Handler: a.listAll}),
 		manage(rest.Route{Method: "GET", Path: "/v1/auth/providers/{name}", Summary: "Read a provider's configuration (secrets are never returned)",
 			Response: Provider{}, Handler: a.get}),
 		manage(rest.Route{Method: "PUT", Path: "/v1/auth/providers/{name}", Audit: "provider.put",
@@ -140,6 +142,19 @@ func (a *API) listPublic(w http.ResponseWriter, r *http.Request) error {
 		out = append([]Public{{Name: model.LocalProvider, Type: model.LocalProvider, DisplayName: "Paddock account", Login: "password"}}, out...)
 	}
 	httpx.WriteJSON(w, http.StatusOK, rest.List[Public]{Items: out})
+	return nil
+}
+
+func (a *API) listAll(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.Store.ListProviders(r.Context())
+	if err != nil {
+		return err
+	}
+	out := rest.List[Provider]{Items: make([]Provider, 0, len(ps))}
+	for i := range ps {
+		out.Items = append(out.Items, a.view(r.Context(), &ps[i]))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

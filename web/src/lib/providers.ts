@@ -302,5 +302,5 @@ export function testSummary(r: TestResult): string {
     return `Test passed: ${r.steps.map((s) => s.name).join(' and ') || 'provider built'} OK.${who}`
   }
   const failed = r.steps.filter((s) => !s.ok)
-  return `Test failed: ${failed.map((s) => `${s.name}: ${s.error}`).join('; ')}`
+  return `Test failed at ${failed.map((s) => s.name).join(' and ')}:`
 }

@@ -60,7 +60,7 @@ export function Tokens() {
   return (
     <>
       <div className="row">
-        <div className="muted" style={{ marginRight: 'auto' }}>
+        <div className="muted" style={{ flex: 1, minWidth: 300 }}>
           API tokens let scripts and tools act as you. They end when they expire, when you revoke them, and when an administrator resets your
           password or disables you.
         </div>

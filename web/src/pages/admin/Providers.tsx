@@ -68,7 +68,7 @@ export function Providers() {
   return (
     <>
       <div className="row">
-        <div className="muted" style={{ marginRight: 'auto' }}>How people sign in to Paddock. A person signing in through a provider gets a Paddock user at first sign-in; their provider groups can be granted roles.</div>
+        <div className="muted" style={{ flex: 1, minWidth: 300 }}>How people sign in to Paddock. A person signing in through a provider gets a Paddock user at first sign-in; their provider groups can be granted roles.</div>
         <button className="primary" onClick={() => setAdding(!adding)}>Add provider</button>
       </div>
       <ErrorBox error={error || err} />

@@ -60,7 +60,7 @@ export function Users() {
       width: 'minmax(120px, 1.5fr)',
       render: (u) => [...(u.groups ?? []), ...(u.providerGroups ?? [])].map((g) => <span key={g} className="tag">{g}</span>),
     },
-    { title: 'State', width: '170px', render: (u) => <State u={u} /> },
+    { title: 'State', width: '190px', render: (u) => <State u={u} /> },
     { title: 'Created', width: '110px', render: (u) => <span title={u.createdAt}>{relative(u.createdAt)}</span> },
     {
       title: '',
@@ -68,7 +68,7 @@ export function Users() {
       render: (u) => (
         <span className="row" style={{ gap: 12, flexWrap: 'nowrap' }}>
           <button className="link" onClick={() => setAct({ action: 'access', user: u })} aria-label={`Access of ${u.username}`}>Access</button>
-          {u.provider === 'local' && (
+          {u.provider === 'local' && u.id !== me.id && (
             <button className="link" onClick={() => setAct({ action: 'reset', user: u })} aria-label={`Reset password of ${u.username}`}>Reset password</button>
           )}
           {u.id !== me.id && (
@@ -89,7 +89,7 @@ export function Users() {
   return (
     <>
       <div className="row">
-        <div className="muted" style={{ marginRight: 'auto' }}>
+        <div className="muted" style={{ flex: 1, minWidth: 300 }}>
           Local users sign in with a Paddock password; others are created at their first sign-in through a provider.
         </div>
         <button className="primary" onClick={() => setCreating(true)}>Create user</button>
