@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/kubernetes"
 
@@ -45,7 +44,7 @@ func newAccessEnv(t *testing.T) *env {
 		return nil, errors.New("this server has no access to clusters")
 	}
 	full := api.New(api.Deps{Store: e.store, Auth: e.auth, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
-		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: e.clock.Now, Access: acc, Kube: kube,
+		Settings: e.settings, Now: e.clock.Now, Access: acc, Kube: kube,
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(e.store)})})
 	ad := &accessdata.API{Store: e.store, Acc: acc, Now: e.clock.Now, Kube: kube}
 	mux := http.NewServeMux()

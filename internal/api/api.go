@@ -22,6 +22,7 @@ import (
 	"github.com/paddockhq/paddock/internal/api/providers"
 	"github.com/paddockhq/paddock/internal/api/rest"
 	"github.com/paddockhq/paddock/internal/api/roles"
+	apisettings "github.com/paddockhq/paddock/internal/api/settings"
 	apishell "github.com/paddockhq/paddock/internal/api/shell"
 	"github.com/paddockhq/paddock/internal/api/tokens"
 	"github.com/paddockhq/paddock/internal/api/users"
@@ -31,6 +32,7 @@ import (
 	"github.com/paddockhq/paddock/internal/model"
 	"github.com/paddockhq/paddock/internal/provision"
 	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/settings"
 	"github.com/paddockhq/paddock/internal/shell"
 	"github.com/paddockhq/paddock/internal/signin"
 	"github.com/paddockhq/paddock/internal/store"
@@ -46,7 +48,8 @@ type Deps struct {
 	Version    string
 	// ExternalURL is how agents and kubeconfigs reach this server.
 	ExternalURL string
-	AgentImage  string
+	// Settings are the run-time server settings (token TTLs, agent image).
+	Settings *settings.Service
 	// Tunnel serves agent connections at /v1/connect.
 	Tunnel http.Handler
 	// KubeProxy serves /k8s/clusters/{id}/... (authenticated like /v1).
@@ -57,8 +60,6 @@ type Deps struct {
 	// ClusterCleanup and DisconnectAgent act on a cluster being deleted.
 	ClusterCleanup  func(ctx context.Context, c *model.Cluster) error
 	DisconnectAgent func(clusterID string)
-	DefaultTTL      time.Duration
-	MaxTTL          time.Duration
 	Now             func() time.Time
 	// Access answers every authorization question.
 	Access *access.Authorizer
@@ -117,10 +118,10 @@ func New(d Deps) *Server {
 	if d.SignIn != nil {
 		capTTL = d.SignIn.TokenCap
 	}
-	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.DefaultTTL, MaxTTL: d.MaxTTL, Now: d.Now,
+	s.routes = append(s.routes, (&tokens.API{Auth: d.Auth, Store: d.Store, DefaultTTL: d.Settings.TokenDefaultTTL, MaxTTL: d.Settings.TokenMaxTTL, Now: d.Now,
 		CapTTL: capTTL}).Routes()...)
 	s.routes = append(s.routes, (&auditlog.API{Store: d.Store}).Routes()...)
-	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.AgentImage, Now: d.Now,
+	ca := &clusters.API{Store: d.Store, ExternalURL: d.ExternalURL, CAChecksum: d.CAChecksum, AgentImage: d.Settings.AgentImage, Now: d.Now,
 		Cleanup: d.ClusterCleanup, Disconnect: d.DisconnectAgent, Acc: d.Access, AccessSync: d.AccessSync,
 		Provision: d.Provision}
 	s.routes = append(s.routes, ca.Routes()...)
@@ -128,7 +129,7 @@ func New(d Deps) *Server {
 	s.routes = append(s.routes, ca.ProvisionRoutes()...)
 	s.routes = append(s.routes, (&cloudcreds.API{Store: d.Store, Now: d.Now, Test: d.CloudTest}).Routes()...)
 	mayUse := func(p *auth.Principal, c *model.Cluster) bool { return d.Access.MayReach(access.WhoOf(p.User), c.ID) }
-	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.MaxTTL, MayUse: mayUse, CapTTL: capTTL})...)
+	s.routes = append(s.routes, ca.KubeconfigRoutes(clusters.KubeconfigDeps{Auth: d.Auth, CAPEM: d.CAPEM, MaxTTL: d.Settings.TokenMaxTTL, MayUse: mayUse, CapTTL: capTTL})...)
 	s.shell = &apishell.API{Store: d.Store, Auth: d.Auth, Acc: d.Access, Runner: d.Shell, ExternalURL: d.ExternalURL, Now: d.Now,
 		CapTTL: capTTL, Log: slog.Default()}
 	s.routes = append(s.routes, s.shell.Routes()...)
@@ -137,6 +138,7 @@ func New(d Deps) *Server {
 	ra := &roles.API{Store: d.Store, Acc: d.Access, Now: d.Now}
 	s.routes = append(s.routes, ra.Routes()...)
 	s.routes = append(s.routes, ra.GlobalRoutes()...)
+	s.routes = append(s.routes, (&apisettings.API{Settings: d.Settings, Now: d.Now}).Routes()...)
 	s.routes = append(s.routes, (&accessdata.API{Store: d.Store, Acc: d.Access, Now: d.Now, Kube: d.Kube}).Routes()...)
 	s.doc, _ = json.MarshalIndent(rest.Document("Paddock API", d.Version, s.routes), "", "  ")
 	return s

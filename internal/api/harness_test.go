@@ -26,6 +26,7 @@ import (
 	kc "github.com/paddockhq/paddock/internal/clusters"
 	"github.com/paddockhq/paddock/internal/httpx"
 	"github.com/paddockhq/paddock/internal/secrets"
+	"github.com/paddockhq/paddock/internal/settings"
 	"github.com/paddockhq/paddock/internal/store/sqlstore"
 	"github.com/paddockhq/paddock/internal/tunnel"
 	"github.com/paddockhq/paddock/internal/ui"
@@ -54,6 +55,8 @@ type env struct {
 	auth  *auth.Service
 	clock *clock
 	api   *api.Server
+	// settings are the run-time settings (flags: 24h/48h token TTLs).
+	settings *settings.Service
 }
 
 func newEnv(t testing.TB) *env { return newEnvCache(t, time.Minute) }
@@ -79,13 +82,16 @@ func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 	}
 	// The cache is on, as in production, so the revocation tests prove
 	// that changes flush it.
-	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: cacheTTL})
+	set := settings.New(st, settings.Defaults{TokenDefaultTTL: 24 * time.Hour, TokenMaxTTL: 48 * time.Hour,
+		GroupRefresh: time.Hour, AgentImage: "paddockhq/paddock:latest", SessionTTL: time.Hour}, nil)
+	svc := auth.NewService(st, auth.Options{Now: c.Now, SessionTTL: time.Hour, CacheTTL: cacheTTL,
+		IdleTimeout: set.SessionIdleTimeout})
 	acc := access.New(st, c.Now, nil)
 	if _, err := acc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	a := api.New(api.Deps{Store: st, Auth: svc, Metrics: httpx.NewMetrics(), CAPEM: []byte("ca"), Version: "test",
-		DefaultTTL: 24 * time.Hour, MaxTTL: 48 * time.Hour, Now: c.Now, Access: acc, Sealer: sealer,
+		Settings: set, Now: c.Now, Access: acc, Sealer: sealer,
 		SignIn: &signin.Service{Store: st, Auth: svc, Types: map[string]idp.Type{oidc.Type.Name: oidc.Type, saml.Type.Name: saml.Type,
 			github.Type.Name: github.Type}, Deps: idp.Deps{Now: c.Now, Replay: &idp.MemoryReplay{}}},
 		Tunnel: tunnel.NewServer(tunnel.ServerOptions{Authenticate: kc.AgentAuthenticator(st)}), UI: ui.Handler(),
@@ -93,7 +99,7 @@ func newEnvCache(t testing.TB, cacheTTL time.Duration) *env {
 	srv := httptest.NewUnstartedServer(a.Handler())
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, store: st, auth: svc, clock: c, api: a}
+	return &env{t: t, srv: srv, store: st, auth: svc, clock: c, api: a, settings: set}
 }
 
 // client returns a client with a cookie jar, dialling from source (a

@@ -94,7 +94,12 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	if err != nil {
 		return nil, err
 	}
-	svc := auth.NewService(st, auth.Options{SessionTTL: cfg.SessionTTL, Logger: log, CacheTTL: tokenCacheTTL})
+	set, err := serverSettings(ctx, st, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	svc := auth.NewService(st, auth.Options{SessionTTL: cfg.SessionTTL, Logger: log, CacheTTL: tokenCacheTTL,
+		IdleTimeout: set.SessionIdleTimeout})
 	generated, err := auth.Bootstrap(ctx, st, cfg.BootstrapPassword, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("creating the bootstrap admin: %w", err)
@@ -109,7 +114,7 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	localMgr := &local.Manager{Root: filepath.Join(cfg.DataDir, "clusters"), Log: log.With("component", "local-clusters")}
 	agents := &localAgents{store: st, log: log, ctx: runCtx}
-	imports := &importManifests{store: st, externalURL: extURL, caChecksum: bundle.Checksum(), image: cfg.AgentImage}
+	imports := &importManifests{store: st, externalURL: extURL, caChecksum: bundle.Checksum(), image: set.AgentImage}
 	prov := &provision.Runner{Store: st, Log: log, Registry: provision.Registry{
 		local.Name: &local.Provisioner{Manager: localMgr, Agents: agents},
 		eks.Name:   eksProvisioner(st, cfg.AWSEndpoint, imports)}}
@@ -125,13 +130,13 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 	kube := proxy.New(proxy.Options{Backend: be.Backend, Record: execRecorder(st, log), Authorize: be.Authorize, Logger: log,
 		Identity: identity(acc), Namespaces: &nsPolicy{acc: acc, kube: kc}})
 	apiSrv := api.New(api.Deps{Store: st, Auth: svc, Metrics: metrics, CAPEM: bundle.CAPEM, CAChecksum: bundle.Checksum(),
-		Version: version.Version, ExternalURL: extURL, AgentImage: cfg.AgentImage, Tunnel: tun, KubeProxy: kube, Shell: shellRunner(cfg, ln.Addr(), extURL, bundle.CAPEM, log), UI: ui.Handler(),
+		Version: version.Version, ExternalURL: extURL, Settings: set, Tunnel: tun, KubeProxy: kube, Shell: shellRunner(cfg, ln.Addr(), extURL, bundle.CAPEM, log), UI: ui.Handler(),
 		ClusterCleanup: func(ctx context.Context, c *model.Cluster) error {
 			rsync.Disengage(c.ID) // or it would restore what the cleanup removes
 			return health.Cleanup(ctx, c)
 		},
 		DisconnectAgent: func(id string) { tun.Disconnect(id); rsync.Disengage(id) },
-		DefaultTTL:      cfg.TokenDefaultTTL, MaxTTL: cfg.TokenMaxTTL, Access: acc, Kube: kc.client, AccessSync: accessSync(rsync),
+		Access:          acc, Kube: kc.client, AccessSync: accessSync(rsync),
 		SignIn: si, Sealer: sealer, Provision: prov, CloudTest: cloudTest(cfg.AWSEndpoint)})
 	agents.tunnel, agents.url, agents.caChecksum = tun, extURL, bundle.Checksum()
 	a = &App{api: apiSrv, cfg: cfg, log: log, store: st, bundle: bundle, url: extURL, served: make(chan error, 1), stop: stop, tunnel: tun, rbac: rsync, signin: si, prov: prov, local: localMgr}
@@ -154,7 +159,8 @@ func Start(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writ
 		log.Warn("resuming cluster provisioning failed", "err", err)
 	}
 	go acc.Run(runCtx, time.Second)
-	go refreshGroups(runCtx, si, cfg.GroupRefresh, log)
+	go set.Run(runCtx, settingsPoll)
+	go refreshGroups(runCtx, si, set.GroupRefresh, log)
 	log.Info("paddock ready", "url", extURL, "listen", ln.Addr().String(), "store", st.Dialect(),
 		"version", version.String(), "startup", time.Since(began).Round(time.Millisecond))
 	banner(out, extURL, cfg, generated)

@@ -37,7 +37,7 @@ type importManifests struct {
 	store       store.Store
 	externalURL string
 	caChecksum  string
-	image       string
+	image       func() string // read for each manifest (a run-time setting)
 }
 
 // Manifest re-arms the cluster's registration and renders its manifest.
@@ -47,5 +47,5 @@ func (m *importManifests) Manifest(ctx context.Context, clusterID string) ([]byt
 		return nil, err
 	}
 	return kc.Manifest(kc.ManifestOptions{ServerURL: m.externalURL, CAChecksum: m.caChecksum, Token: token,
-		Image: m.image, ClusterID: clusterID})
+		Image: m.image(), ClusterID: clusterID})
 }

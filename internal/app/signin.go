@@ -28,18 +28,17 @@ func newSignIn(st store.Store, svc *auth.Service, log *slog.Logger, sessionTTL t
 }
 
 // refreshGroups re-reads groups from identity providers for the
-// identities due (not refreshed for interval), looking every half interval
-// (at most every minute, at least every second).
-func refreshGroups(ctx context.Context, s *signin.Service, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(min(max(interval/2, time.Second), time.Minute))
-	defer t.Stop()
+// identities due (not refreshed for the interval, a run-time setting read
+// each round), looking every half interval (at most every minute, at
+// least every second), so a changed interval applies within a minute.
+func refreshGroups(ctx context.Context, s *signin.Service, interval func() time.Duration, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(refreshPeriod(interval())):
 		}
-		n, gone, err := s.RefreshDue(ctx, interval, 200)
+		n, gone, err := s.RefreshDue(ctx, interval(), 200)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("refreshing groups from identity providers", "err", err)
 		}
@@ -47,4 +46,9 @@ func refreshGroups(ctx context.Context, s *signin.Service, interval time.Duratio
 			log.Info("refreshed groups from identity providers", "refreshed", n, "disabled", gone)
 		}
 	}
+}
+
+// refreshPeriod is how often refreshGroups looks for identities due.
+func refreshPeriod(interval time.Duration) time.Duration {
+	return min(max(interval/2, time.Second), time.Minute)
 }

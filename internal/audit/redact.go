@@ -14,10 +14,17 @@ var sensitive = []string{"password", "secret", "token", "key", "credential", "pa
 // sensitiveExact are field names that hold secrets without saying so.
 var sensitiveExact = map[string]bool{"current": true, "new": true, "old": true}
 
+// plainExact are field names that look sensitive but hold no secret (the
+// token lifetimes of /v1/settings).
+var plainExact = map[string]bool{"tokendefaultttl": true, "tokenmaxttl": true}
+
 func isSensitive(field string) bool {
 	f := strings.ToLower(field)
 	if sensitiveExact[f] {
 		return true
+	}
+	if plainExact[f] {
+		return false
 	}
 	for _, s := range sensitive {
 		if strings.Contains(f, s) {

@@ -36,8 +36,11 @@ type Options struct {
 	// store again (0: always ask). Changes made through this server flush
 	// the cache at once (Flush); other replicas see them within CacheTTL.
 	CacheTTL time.Duration
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// IdleTimeout, when set and positive, ends a login session that goes
+	// unused for that long (see IdleSlack); API tokens never idle out.
+	IdleTimeout func() time.Duration
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Service authenticates people and tokens against the store.
@@ -46,7 +49,8 @@ type Service struct {
 	opts     Options
 	users    *Limiter // per username
 	sources  *Limiter // per source address
-	touching sync.Map // token id -> struct{}: a touch is in flight
+	touchMu  sync.Mutex
+	touching map[string]time.Time // token id -> newest use to record; a touch is in flight
 
 	// verified caches recent successful token checks (see CacheTTL).
 	mu       sync.Mutex
@@ -142,6 +146,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	hash := HashToken(secret)
 	p, gen := s.cached(hash, now)
 	if p != nil {
+		if s.idle(p.Token, now) {
+			return nil, s.endIdle(ctx, hash, p.Token)
+		}
 		return p, nil
 	}
 	tok, u, err := s.store.Authenticate(ctx, hash, now)
@@ -151,8 +158,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if err != nil {
 		return nil, err
 	}
+	if s.idle(tok, now) { // checked before the touch, which would revive it
+		return nil, s.endIdle(ctx, hash, tok)
+	}
 	if now.Sub(tok.LastUsedAt) >= s.opts.TouchEvery {
 		s.touch(tok.ID, now)
+		tok.LastUsedAt = now // what the cache keeps: the use just recorded
 	}
 	s.remember(hash, tok, u, now, gen)
 	return &Principal{User: u, Token: tok}, nil
@@ -205,18 +216,35 @@ func (s *Service) Flush() {
 	s.mu.Unlock()
 }
 
-// touch records a token's use off the request path, at most one write in
-// flight per token.
+// touch records a token's use off the request path, one write in flight
+// per token; a use seen meanwhile is written after it, so none is lost.
 func (s *Service) touch(id string, now time.Time) {
-	if _, busy := s.touching.LoadOrStore(id, struct{}{}); busy {
+	s.touchMu.Lock()
+	_, busy := s.touching[id]
+	if s.touching == nil {
+		s.touching = map[string]time.Time{}
+	}
+	s.touching[id] = now
+	s.touchMu.Unlock()
+	if busy {
 		return
 	}
 	go func() {
-		defer s.touching.Delete(id)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.store.TouchToken(ctx, id, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.opts.Logger.Warn("recording token use failed", "token", id, "err", err)
+		for at := now; ; {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := s.store.TouchToken(ctx, id, at); err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.opts.Logger.Warn("recording token use failed", "token", id, "err", err)
+			}
+			cancel()
+			s.touchMu.Lock()
+			next := s.touching[id]
+			if !next.After(at) {
+				delete(s.touching, id)
+				s.touchMu.Unlock()
+				return
+			}
+			s.touchMu.Unlock()
+			at = next
 		}
 	}()
 }

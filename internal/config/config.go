@@ -30,6 +30,8 @@ type Server struct {
 	TokenDefaultTTL   time.Duration
 	TokenMaxTTL       time.Duration
 	SessionTTL        time.Duration
+	// SessionIdleTimeout ends login sessions unused for that long (0: off).
+	SessionIdleTimeout time.Duration
 	// GroupRefresh is how often identity-provider groups are re-read.
 	GroupRefresh time.Duration
 	AgentImage   string
@@ -75,6 +77,7 @@ func (c *Server) BindFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.TokenDefaultTTL, "token-default-ttl", c.TokenDefaultTTL, "lifetime of API tokens created without a TTL [PADDOCK_TOKEN_DEFAULT_TTL]")
 	fs.DurationVar(&c.TokenMaxTTL, "token-max-ttl", c.TokenMaxTTL, "longest lifetime an API token may ask for [PADDOCK_TOKEN_MAX_TTL]")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "lifetime of a login session [PADDOCK_SESSION_TTL]")
+	fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", c.SessionIdleTimeout, "end login sessions unused for this long; 0 means never [PADDOCK_SESSION_IDLE_TIMEOUT]")
 	fs.DurationVar(&c.GroupRefresh, "group-refresh-interval", c.GroupRefresh, "how often groups from identity providers are re-read [PADDOCK_GROUP_REFRESH_INTERVAL]")
 	fs.StringVar(&c.AgentImage, "agent-image", c.AgentImage, "container image of the agent in import manifests [PADDOCK_AGENT_IMAGE]")
 	fs.StringVar(&c.ShellKubectl, "shell-kubectl", c.ShellKubectl, "static kubectl binary of the browser shell; empty means $PADDOCK_K8S_BIN/kubectl or kubectl on PATH [PADDOCK_SHELL_KUBECTL]")
@@ -151,6 +154,9 @@ func (c *Server) Validate() error {
 		errs = append(errs, errors.New("token and session TTLs must be positive"))
 	} else if c.TokenDefaultTTL > c.TokenMaxTTL {
 		errs = append(errs, fmt.Errorf("--token-default-ttl %s exceeds --token-max-ttl %s", c.TokenDefaultTTL, c.TokenMaxTTL))
+	}
+	if c.SessionIdleTimeout < 0 || (c.SessionTTL > 0 && c.SessionIdleTimeout > c.SessionTTL) {
+		errs = append(errs, fmt.Errorf("--session-idle-timeout %s must be from 0 (off) to --session-ttl %s", c.SessionIdleTimeout, c.SessionTTL))
 	}
 	return errors.Join(errs...)
 }

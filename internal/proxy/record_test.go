@@ -24,7 +24,7 @@ type memRecorder struct {
 	closed bool
 }
 
-func (m *memRecorder) add(s string) { m.mu.Lock(); m.events = append(m.events, s); m.mu.Unlock() }
+func (m *memRecorder) add(s string)    { m.mu.Lock(); m.events = append(m.events, s); m.mu.Unlock() }
 func (m *memRecorder) Input(p []byte)  { m.add("i:" + string(p)) }
 func (m *memRecorder) Output(p []byte) { m.add("o:" + string(p)) }
 func (m *memRecorder) Resize(c, r int) { m.add(fmt.Sprintf("r:%dx%d", c, r)) }
@@ -68,11 +68,11 @@ func TestExecIsRecorded(t *testing.T) {
 	}
 
 	// stdin to cat comes back on stdout: both directions are parsed.
-	cmd := exec.Command(kubectl, "--kubeconfig="+admin, "--cache-dir="+t.TempDir(), "exec", "-i", podName, "-c", "web", "--", "cat")
+	cmd := exec.Command(kubectl, "--kubeconfig="+admin, "--cache-dir="+t.TempDir(), "exec", "-i", podName, "-c", "web", "--", "head", "-n", "1")
 	cmd.Stdin = strings.NewReader("hello-from-stdin\n")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "hello-from-stdin") {
-		t.Fatalf("exec -i cat: %v\n%s", err, out)
+		t.Fatalf("exec -i head: %v\n%s", err, out)
 	}
 	m := last()
 	deadline := time.Now().Add(5 * time.Second)

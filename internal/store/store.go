@@ -31,6 +31,7 @@ type Store interface {
 	Provisions
 	CloudCredentials
 	Recordings
+	Settings
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend.

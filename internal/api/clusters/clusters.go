@@ -32,8 +32,9 @@ type API struct {
 	Store       store.Store
 	ExternalURL string
 	CAChecksum  string
-	AgentImage  string
-	Now         func() time.Time
+	// AgentImage is read for each manifest (a run-time setting).
+	AgentImage func() string
+	Now        func() time.Time
 	// Cleanup removes Paddock's objects from a cluster being deleted.
 	Cleanup func(ctx context.Context, c *model.Cluster) error
 	// Disconnect drops a deleted cluster's agent tunnel.
@@ -75,9 +76,9 @@ type Cluster struct {
 	AccessSync *AccessSync `json:"accessSync,omitempty"`
 	// Provider is the provider that created the cluster (local, eks),
 	// filled when reading one cluster; empty for imported clusters.
-	Provider string `json:"provider,omitempty"`
-	CreatedAt  time.Time   `json:"createdAt"`
-	UpdatedAt  time.Time   `json:"updatedAt"`
+	Provider  string    `json:"provider,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Registration tells the user how to connect an agent cluster.

@@ -143,7 +143,7 @@ func (a *API) manifest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data, err := kc.Manifest(kc.ManifestOptions{ServerURL: a.ExternalURL, CAChecksum: a.CAChecksum,
-		Token: token, Image: a.AgentImage, ClusterID: c.ID})
+		Token: token, Image: a.AgentImage(), ClusterID: c.ID})
 	if err != nil {
 		return err
 	}

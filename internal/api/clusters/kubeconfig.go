@@ -23,9 +23,10 @@ const DefaultKubeconfigTTL = 8 * time.Hour
 
 // KubeconfigDeps are what the kubeconfig routes need beyond the registry.
 type KubeconfigDeps struct {
-	Auth   *auth.Service
-	CAPEM  []byte
-	MaxTTL time.Duration
+	Auth  *auth.Service
+	CAPEM []byte
+	// MaxTTL is read at each request (a run-time setting).
+	MaxTTL func() time.Duration
 	// CapTTL, when set, bounds a user's tokens further (0: no bound).
 	CapTTL func(ctx context.Context, u *model.User) time.Duration
 	// MayUse says whether the principal may reach the cluster.
@@ -47,18 +48,18 @@ func (a *API) KubeconfigRoutes(d KubeconfigDeps) []rest.Route {
 
 func (a *API) kubeconfig(w http.ResponseWriter, r *http.Request, d KubeconfigDeps, only string) error {
 	p := auth.PrincipalFrom(r.Context())
-	ttl := DefaultKubeconfigTTL
+	ttl, maxTTL := DefaultKubeconfigTTL, d.MaxTTL()
 	if s := r.URL.Query().Get("ttl"); s != "" {
 		v, err := time.ParseDuration(s)
 		if err != nil || v <= 0 {
 			return httpx.BadRequest("ttl %q must be a positive duration such as 8h", s)
 		}
-		if v > d.MaxTTL {
-			return httpx.BadRequest("ttl %s exceeds the maximum of %s", v, d.MaxTTL)
+		if v > maxTTL {
+			return httpx.BadRequest("ttl %s exceeds the maximum of %s", v, maxTTL)
 		}
 		ttl = v
 	}
-	ttl = min(ttl, d.MaxTTL)
+	ttl = min(ttl, maxTTL)
 	if d.CapTTL != nil {
 		if c := d.CapTTL(r.Context(), p.User); c > 0 {
 			ttl = min(ttl, c)

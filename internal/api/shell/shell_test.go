@@ -169,7 +169,9 @@ func TestBrowserShell(t *testing.T) {
 		if code := s.status("GET", "/v1/recordings/"+list.Items[0].ID, aliceTok); code != http.StatusForbidden {
 			t.Errorf("alice reads a recording: %d", code)
 		}
-		var audit struct{ Items []struct{ Action, Actor string } }
+		var audit struct {
+			Items []struct{ Action, Actor string }
+		}
 		s.must("GET", "/v1/audit?action=shell.*&actor=alice", s.admin, nil, 200, &audit)
 		if len(audit.Items) < 2 || audit.Items[0].Action != "shell.end" {
 			t.Errorf("audit: %+v", audit.Items)

@@ -19,10 +19,11 @@ import (
 
 // API serves the token routes.
 type API struct {
-	Auth       *auth.Service
-	Store      store.Store
-	DefaultTTL time.Duration
-	MaxTTL     time.Duration
+	Auth  *auth.Service
+	Store store.Store
+	// DefaultTTL and MaxTTL are read at each request (run-time settings).
+	DefaultTTL func() time.Duration
+	MaxTTL     func() time.Duration
 	Now        func() time.Time
 	// CapTTL, when set, bounds a user's tokens further (0: no bound).
 	CapTTL func(ctx context.Context, u *model.User) time.Duration
@@ -102,14 +103,14 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Description) > 256 {
 		return httpx.Invalid("description must be at most 256 bytes")
 	}
-	ttl := a.DefaultTTL
+	ttl, maxTTL := a.DefaultTTL(), a.MaxTTL()
 	if req.TTL != "" {
 		d, err := time.ParseDuration(req.TTL)
 		if err != nil || d <= 0 {
 			return httpx.Invalid("ttl %q must be a positive duration such as \"24h\"", req.TTL)
 		}
-		if d > a.MaxTTL {
-			return httpx.Invalid("ttl %s exceeds the maximum of %s", d, a.MaxTTL)
+		if d > maxTTL {
+			return httpx.Invalid("ttl %s exceeds the maximum of %s", d, maxTTL)
 		}
 		ttl = d
 	}

@@ -83,6 +83,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CloudCredentials/List", testCloudCredList},
 		{"CloudCredentials/InUse", testCloudCredInUse},
 		{"Concurrency/UpdateCloudCredential", testConcurrentUpdateCloudCred},
+		{"Settings/RoundTrip", testSettingsRoundTrip},
+		{"Concurrency/UpdateSettings", testConcurrentUpdateSettings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
