@@ -220,11 +220,13 @@ func (s *Service) Flush() {
 // per token; a use seen meanwhile is written after it, so none is lost.
 func (s *Service) touch(id string, now time.Time) {
 	s.touchMu.Lock()
-	_, busy := s.touching[id]
+	pending, busy := s.touching[id]
 	if s.touching == nil {
 		s.touching = map[string]time.Time{}
 	}
-	s.touching[id] = now
+	if now.After(pending) {
+		s.touching[id] = now
+	}
 	s.touchMu.Unlock()
 	if busy {
 		return

@@ -91,7 +91,8 @@ func New(st store.Settings, d Defaults, log *slog.Logger) *Service {
 // Defaults are the server flags' values.
 func (s *Service) Defaults() Defaults { return s.defaults }
 
-// Stored returns the overrides in effect (a copy).
+// Stored returns the overrides in effect (a copy sharing the durations
+// it points to: do not change them).
 func (s *Service) Stored() model.Settings { return s.cur.Load().stored }
 
 // Values returns the effective settings.
