@@ -27,7 +27,6 @@ test: lint ui toolchain test-web test-go test-race
 ## ui: build the web UI (web/) into internal/ui/dist, embedded by go build
 ui: web/node_modules/.installed
 	cd web && npm run build
-	@touch internal/ui/dist/.gitkeep
 
 web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund

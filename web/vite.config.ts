@@ -7,7 +7,7 @@ export default defineConfig({
   plugins: [react()],
   base: '/',
   build: {
-    outDir: '../internal/ui/dist',
+    outDir: '../internal/ui/dist/app',
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 700,

@@ -27,7 +27,7 @@ const PagePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'uns
 
 // Handler serves the UI.
 func Handler() http.Handler {
-	dist, _ := fs.Sub(files, "dist")
+	dist, _ := fs.Sub(files, "dist/app")
 	index, err := fs.ReadFile(dist, "index.html")
 	built := err == nil
 	if !built {
@@ -59,6 +59,6 @@ func Handler() http.Handler {
 
 // Built reports whether the embedded UI is the real app.
 func Built() bool {
-	_, err := fs.Stat(files, "dist/index.html")
+	_, err := fs.Stat(files, "dist/app/index.html")
 	return err == nil
 }
