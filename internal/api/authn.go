@@ -11,6 +11,7 @@ import (
 	"github.com/paddockhq/paddock/internal/api/identity"
 	"github.com/paddockhq/paddock/internal/auth"
 	"github.com/paddockhq/paddock/internal/httpx"
+	"github.com/paddockhq/paddock/internal/model"
 )
 
 // authenticate resolves the caller from a bearer token or the session
@@ -37,6 +38,10 @@ func authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 				p, err := svc.Authenticate(ctx, strings.TrimSpace(secret))
 				if err != nil {
 					httpx.WriteError(w, r, authError(err))
+					return
+				}
+				if p.Token != nil && p.Token.Kind == model.TokenShell && !strings.HasPrefix(r.URL.Path, "/k8s/clusters/") {
+					httpx.WriteError(w, r, httpx.Forbidden("a browser-shell credential works only through the Kubernetes proxy (/k8s/clusters/...)"))
 					return
 				}
 				next.ServeHTTP(w, r.WithContext(withPrincipal(r, p)))

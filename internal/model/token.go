@@ -11,6 +11,11 @@ const (
 	TokenSession TokenKind = "session"
 	// TokenAPI is created explicitly through /v1/tokens.
 	TokenAPI TokenKind = "api"
+	// TokenShell is the short-lived credential of a browser kubectl shell
+	// session: it works only through the Kubernetes proxy
+	// (/k8s/clusters/...), so the shell cannot use it to call Paddock's own
+	// API (e.g. to mint a longer-lived token).
+	TokenShell TokenKind = "shell"
 )
 
 // Token is a bearer credential. Only a hash of its secret is stored.

@@ -69,7 +69,7 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, p *auth.Principal, c
 	if ttl < 10*time.Second {
 		return nil, httpx.Unauthorized("your sign-in expires in less than 10 seconds; sign in again")
 	}
-	secret, tok, err := a.Auth.IssueToken(r.Context(), p.User.ID, model.TokenAPI, "browser shell", ttl)
+	secret, tok, err := a.Auth.IssueToken(r.Context(), p.User.ID, model.TokenShell, "browser shell", ttl)
 	if err != nil {
 		return nil, err
 	}
