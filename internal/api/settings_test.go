@@ -70,6 +70,12 @@ func TestSettingsNeedTheCapability(t *testing.T) {
 	if e.settings.GroupRefresh() != 2*time.Hour {
 		t.Fatalf("group refresh = %v", e.settings.GroupRefresh())
 	}
+	// ...but not for the agent image: the agent holds impersonation rights in
+	// every cluster, so choosing its image stays with administrators.
+	if r := e.req(nil, "PATCH", "/v1/settings", sam, map[string]any{"agentImage": "evil.example/agent:1"}); r.Status != 403 {
+		t.Fatalf("agent image by a settings manager: %d %s", r.Status, r.Body)
+	}
+	e.must(e.req(nil, "PATCH", "/v1/settings", admin, map[string]any{"agentImage": "registry.example/paddock:2"}), 200)
 }
 
 func TestSettingsValidation(t *testing.T) {

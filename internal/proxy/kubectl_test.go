@@ -35,6 +35,7 @@ func TestProxy(t *testing.T) {
 	t.Run("smuggling", func(t *testing.T) { testSmuggling(t, h) })
 	t.Run("upgrade-identity", func(t *testing.T) { testUpgradeIdentity(t, h) })
 	t.Run("errors", func(t *testing.T) { testErrors(t, h) })
+	t.Run("inert", func(t *testing.T) { testInert(t, h) })
 	t.Run("large-list", func(t *testing.T) { testLargeList(t, h) })
 }
 

@@ -133,6 +133,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	upgrade := httpstream.IsUpgradeRequest(r)
+	if pr.ViaCookie && r.Header.Get("Sec-Fetch-Mode") == "navigate" {
+		// The web UI reads the proxy with fetch; a page navigated to with the
+		// session cookie would render whatever a pod or service returns on
+		// Paddock's own origin.
+		writeStatus(w, r, http.StatusForbidden, metav1.StatusReasonForbidden, id,
+			"paddock: open cluster content through Paddock's UI or kubectl, not as a page with the session cookie")
+		return
+	}
 	if upgrade && pr.ViaCookie && !sameOrigin(r) {
 		// A WebSocket handshake is a GET, so CSRF checks for unsafe methods
 		// do not cover it: refuse a cookie-borne exec opened by another site.
@@ -179,6 +187,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// buffers fixed-length ones instead of a syscall per chunk.
 		FlushInterval: 0,
 		Responder:     responder{p: p, clusterID: id},
+	}
+	if !upgrade {
+		w = &inertResponse{ResponseWriter: w}
 	}
 	h.ServeHTTP(w, out)
 }

@@ -201,3 +201,41 @@ func testErrors(t *testing.T, h *harness) {
 		}
 	})
 }
+
+// testInert: cluster content is served from Paddock's origin, so it must
+// never run script there. Every proxied response carries a sandboxing
+// policy (overriding the cluster's own), and a page navigated to with the
+// session cookie is refused (a pod or service could serve HTML that reads
+// the CSRF cookie and calls the API as the victim).
+func testInert(t *testing.T, h *harness) {
+	get := func(hdr http.Header) *http.Response {
+		req, _ := http.NewRequest("GET", h.srv.URL+"/k8s/clusters/"+clusterID+"/version", nil)
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		resp, err := h.http1().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	resp := get(http.Header{"Authorization": {"Bearer admin-token"}})
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") != proxy.InertPolicy ||
+		len(resp.Header.Values("Content-Security-Policy")) != 1 || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("proxied response: %d %v", resp.StatusCode, resp.Header)
+	}
+	cookie := http.Header{"Cookie": {"paddock_session=alice-cookie"}}
+	if resp := get(cookie); resp.StatusCode != 200 {
+		t.Fatalf("the UI's fetch with the cookie: %d", resp.StatusCode)
+	}
+	cookie["Sec-Fetch-Mode"] = []string{"navigate"}
+	if resp := get(cookie); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a navigation with the session cookie: %d", resp.StatusCode)
+	}
+	// A bearer client (kubectl) is not a browser page: unaffected.
+	if resp := get(http.Header{"Authorization": {"Bearer admin-token"}, "Sec-Fetch-Mode": {"navigate"}}); resp.StatusCode != 200 {
+		t.Fatalf("bearer with Sec-Fetch-Mode: %d", resp.StatusCode)
+	}
+}

@@ -92,6 +92,12 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	if req.AgentImage != nil && !auth.PrincipalFrom(r.Context()).User.Admin {
+		// The agent runs with impersonation and RBAC-binding rights in every
+		// cluster it is installed in: choosing its image is choosing code that
+		// holds those rights, so it is an administrator's decision.
+		return httpx.Forbidden("only administrators may change the agent image (it runs with impersonation rights in every cluster)")
+	}
 	apply, changed, err := parse(&req)
 	target := strings.Join(changed, ",")
 	if target == "" {
