@@ -262,9 +262,14 @@ func TestReconcile(t *testing.T) {
 		if took > 2*time.Second {
 			t.Errorf("withdrawal took %v", took)
 		}
-		if _, err := admin.RbacV1().ClusterRoles().Get(bg, "paddock:project-owner", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			t.Errorf("unused ClusterRole kept: %v", err)
-		}
+		// The ClusterRole goes in the same pass, possibly just after the
+		// RoleBinding (writes run in parallel).
+		eventually(t, 2*time.Second, "unused ClusterRole removed", func() error {
+			if _, err := admin.RbacV1().ClusterRoles().Get(bg, "paddock:project-owner", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("unused ClusterRole kept (%v)", err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("changed", func(t *testing.T) {
