@@ -97,18 +97,51 @@ func withPrincipal(r *http.Request, p *auth.Principal) context.Context {
 func flushOnChange(svc *auth.Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r)
-			if unsafe(r.Method) {
-				for _, p := range []string{"/v1/users", "/v1/tokens", "/v1/auth/", "/v1/me", "/v1/access/apply"} {
-					if strings.HasPrefix(r.URL.Path, p) {
-						svc.Flush()
-						return
-					}
-				}
+			if !unsafe(r.Method) || !changesCredentials(r.URL.Path) {
+				next.ServeHTTP(w, r)
+				return
 			}
+			// Flush before the response leaves (the caller's next request
+			// must already see the change) and again after the handler (a
+			// lookup racing with the write may have cached the old state).
+			next.ServeHTTP(&flushFirst{ResponseWriter: w, flush: svc.Flush}, r)
+			svc.Flush()
 		})
 	}
 }
+
+func changesCredentials(path string) bool {
+	for _, p := range []string{"/v1/users", "/v1/tokens", "/v1/auth/", "/v1/me", "/v1/access/apply"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// flushFirst empties the token cache just before the response starts.
+type flushFirst struct {
+	http.ResponseWriter
+	flush func()
+	done  bool
+}
+
+func (f *flushFirst) WriteHeader(code int) {
+	if !f.done {
+		f.done = true
+		f.flush()
+	}
+	f.ResponseWriter.WriteHeader(code)
+}
+
+func (f *flushFirst) Write(b []byte) (int, error) {
+	if !f.done {
+		f.WriteHeader(http.StatusOK)
+	}
+	return f.ResponseWriter.Write(b)
+}
+
+func (f *flushFirst) Unwrap() http.ResponseWriter { return f.ResponseWriter }
 
 func authError(err error) error {
 	if errors.Is(err, auth.ErrInvalidToken) {
