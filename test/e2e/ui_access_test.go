@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"testing"
-	"time"
-
-	"github.com/paddockhq/paddock/internal/testenv"
 )
 
 // TestWebUIAccess drives the access pages in Chromium against a real
@@ -15,13 +12,7 @@ import (
 // shows the grants and replays a recorded kubectl shell session.
 func TestWebUIAccess(t *testing.T) {
 	browser := chromium(t)
-	bins, err := testenv.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := start(t, options{env: append([]string{testenv.BinDirEnv + "=" + bins}, bootstrapEnv...), args: []string{"--demo-cluster"}})
-	admin := s.login("admin", bootstrapPassword)
-	demo := waitForCluster(t, s, admin, "demo", 90*time.Second)
+	s, admin, demo := startWithDemo(t)
 	project := func(name, ns string) string {
 		var p struct{ ID string }
 		s.must("POST", "/v1/projects", admin, map[string]any{"cluster": demo.ID, "name": name}, 201, &p)

@@ -72,13 +72,7 @@ func artifacts(t *testing.T, name string) string {
 // sees only their namespaces and a user who sees no cluster.
 func TestWebUI(t *testing.T) {
 	browser := chromium(t)
-	bins, err := testenv.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := start(t, options{env: append([]string{testenv.BinDirEnv + "=" + bins}, bootstrapEnv...), args: []string{"--demo-cluster"}})
-	admin := s.login("admin", bootstrapPassword)
-	demo := waitForCluster(t, s, admin, "demo", 90*time.Second)
+	s, admin, demo := startWithDemo(t)
 
 	var project struct{ ID string }
 	s.must("POST", "/v1/projects", admin, map[string]any{"cluster": demo.ID, "name": "team"}, 201, &project)
@@ -95,6 +89,19 @@ func TestWebUI(t *testing.T) {
 		"ADMIN_PASSWORD="+bootstrapPassword, "CLUSTER_ID="+demo.ID,
 		"MEMBER=pat", "MEMBER_PASSWORD=pat-password-1", "MEMBER_NAMESPACE=team-a",
 		"NOBODY=nobody", "NOBODY_PASSWORD=nobody-password-1")
+}
+
+// startWithDemo starts the server with its demo cluster (a real simulated
+// cluster) and returns it, an admin session token and the active demo.
+func startWithDemo(t *testing.T) (*server, string, clusterView) {
+	t.Helper()
+	bins, err := testenv.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, options{env: append([]string{testenv.BinDirEnv + "=" + bins}, bootstrapEnv...), args: []string{"--demo-cluster"}})
+	admin := s.login("admin", bootstrapPassword)
+	return s, admin, waitForCluster(t, s, admin, "demo", 90*time.Second)
 }
 
 // waitForCluster waits until the named cluster is active and returns it.
@@ -124,14 +131,8 @@ func TestUIRenderBench(t *testing.T) {
 		t.Skip("PADDOCK_BENCH=1 runs the UI benchmark")
 	}
 	browser := chromium(t)
-	bins, err := testenv.BinDir()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const clusters, pods, ns = 2000, 5000, "bench"
-	s := start(t, options{env: append([]string{testenv.BinDirEnv + "=" + bins}, bootstrapEnv...), args: []string{"--demo-cluster"}})
-	admin := s.login("admin", bootstrapPassword)
-	demo := waitForCluster(t, s, admin, "demo", 90*time.Second)
+	s, admin, demo := startWithDemo(t)
 	began := time.Now()
 	parallel(t, 8, clusters-1, func(i int) error {
 		code, body, err := s.call(t.Context(), "POST", "/v1/clusters", admin, map[string]any{"name": fmt.Sprintf("site-%04d", i),

@@ -3,7 +3,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { download, request } from '../lib/api'
-import { base, kget, readLines, type KObject } from '../lib/kube'
+import { base, readLines } from '../lib/kube'
+import { usePodContainers } from '../lib/containers'
 import { RingLog } from '../lib/ringlog'
 import { ErrorBox } from '../components/ui'
 
@@ -11,8 +12,7 @@ const CAP = 20000
 
 export function Logs({ cluster, ns, pod }: { cluster: string; ns: string; pod: string }) {
   const podPath = `${base(cluster)}/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}`
-  const [containers, setContainers] = useState<string[]>([])
-  const [container, setContainer] = useState('')
+  const { containers, container, setContainer, error: podErr } = usePodContainers(podPath, true)
   const [follow, setFollow] = useState(true)
   const [previous, setPrevious] = useState(false)
   const [timestamps, setTimestamps] = useState(false)
@@ -23,17 +23,6 @@ export function Logs({ cluster, ns, pod }: { cluster: string; ns: string; pod: s
   const log = useRef(new RingLog(CAP)).current
   const scroller = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
-
-  useEffect(() => {
-    kget<KObject>(podPath)
-      .then((p) => {
-        const spec = p.spec as { containers: { name: string }[]; initContainers?: { name: string }[] }
-        const names = [...spec.containers.map((c) => c.name), ...(spec.initContainers ?? []).map((c) => c.name)]
-        setContainers(names)
-        setContainer((c) => c || names[0])
-      })
-      .catch(setErr)
-  }, [podPath])
 
   useEffect(() => {
     if (!container) return
@@ -96,7 +85,7 @@ export function Logs({ cluster, ns, pod }: { cluster: string; ns: string; pod: s
         </span>
         <button onClick={() => download(`${pod}-${container}.log`, log.toArray().join('\n') + '\n')}>Download</button>
       </div>
-      <ErrorBox error={err} />
+      <ErrorBox error={err || podErr} />
       <div className="logview" ref={scroller} data-testid="log-view"
         onScroll={(e) => {
           const el = e.currentTarget

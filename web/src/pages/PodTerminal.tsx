@@ -1,25 +1,15 @@
 // A terminal in a pod's container through the proxy's WebSocket exec.
-import { useEffect, useState } from 'react'
-import { base, kget, type KObject } from '../lib/kube'
+import { useState } from 'react'
+import { base } from '../lib/kube'
+import { usePodContainers } from '../lib/containers'
 import { k8sExec } from '../lib/termproto'
 import { LazyTerminal } from '../components/lazy'
 import { ErrorBox } from '../components/ui'
 
 export function PodTerminal({ cluster, ns, pod }: { cluster: string; ns: string; pod: string }) {
   const podPath = `${base(cluster)}/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}`
-  const [containers, setContainers] = useState<string[]>([])
-  const [container, setContainer] = useState('')
+  const { containers, container, setContainer, error: err } = usePodContainers(podPath, false)
   const [command, setCommand] = useState('sh')
-  const [err, setErr] = useState<unknown>(null)
-  useEffect(() => {
-    kget<KObject>(podPath)
-      .then((p) => {
-        const names = (p.spec as { containers: { name: string }[] }).containers.map((c) => c.name)
-        setContainers(names)
-        setContainer(names[0])
-      })
-      .catch(setErr)
-  }, [podPath])
   const qs = new URLSearchParams({ container, stdin: 'true', stdout: 'true', stderr: 'false', tty: 'true' })
   qs.append('command', command)
   return (
