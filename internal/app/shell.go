@@ -39,9 +39,12 @@ func shellRunner(cfg config.Server, listen net.Addr, extURL string, caPEM []byte
 	if u, err := url.Parse(extURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	r := shell.New(shell.Config{Kubectl: kubectl, Helm: cfg.ShellHelm, Relay: relay, ServerName: host, CAPEM: caPEM})
+	r := shell.New(shell.Config{Kubectl: kubectl, Helm: cfg.ShellHelm, Relay: relay, ServerName: host, CAPEM: caPEM,
+		ScratchRoot: cfg.ShellScratchRoot, UIDBase: cfg.ShellUIDBase})
 	if err := r.Available(); err != nil {
 		log.Warn("browser shell disabled", "reason", err)
+	} else if w := r.Warning(); w != "" {
+		log.Warn("browser shell: weaker limits", "reason", w)
 	}
 	return r
 }

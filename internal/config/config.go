@@ -40,6 +40,12 @@ type Server struct {
 	// "" helm: no helm command).
 	ShellKubectl string
 	ShellHelm    string
+	// ShellScratchRoot holds the shell sessions' folders ("": the shell
+	// package's default, /run/paddock-shell as root); ShellUIDBase is the
+	// first host uid of its sandboxes (0: 1,000,000,000). Two servers on
+	// one host need different ones.
+	ShellScratchRoot string
+	ShellUIDBase     int
 	// AWSEndpoint replaces every AWS endpoint (STS, EKS, EC2, IAM) of the
 	// eks provider: for testing against an emulator (hidden flag).
 	AWSEndpoint string
@@ -82,6 +88,8 @@ func (c *Server) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.AgentImage, "agent-image", c.AgentImage, "container image of the agent in import manifests [PADDOCK_AGENT_IMAGE]")
 	fs.StringVar(&c.ShellKubectl, "shell-kubectl", c.ShellKubectl, "static kubectl binary of the browser shell; empty means $PADDOCK_K8S_BIN/kubectl or kubectl on PATH [PADDOCK_SHELL_KUBECTL]")
 	fs.StringVar(&c.ShellHelm, "shell-helm", c.ShellHelm, "static helm binary offered in the browser shell; empty means none [PADDOCK_SHELL_HELM]")
+	fs.StringVar(&c.ShellScratchRoot, "shell-scratch-root", c.ShellScratchRoot, "root-owned folder for the browser shell's per-session files; empty means /run/paddock-shell (as root) [PADDOCK_SHELL_SCRATCH_ROOT]")
+	fs.IntVar(&c.ShellUIDBase, "shell-uid-base", c.ShellUIDBase, "first of 65,536 host uids the browser shell's sandboxes run as; 0 means 1000000000 [PADDOCK_SHELL_UID_BASE]")
 	fs.StringVar(&c.AWSEndpoint, "aws-endpoint-url", c.AWSEndpoint, "for testing: one URL replacing every AWS endpoint of the eks provider (an emulator) [PADDOCK_AWS_ENDPOINT_URL]")
 	_ = fs.MarkHidden("aws-endpoint-url")
 }
@@ -133,6 +141,12 @@ func (c *Server) Validate() error {
 		if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			errs = append(errs, fmt.Errorf("--external-url %q must look like https://host[:port]", c.ExternalURL))
 		}
+	}
+	if c.ShellScratchRoot != "" && !filepath.IsAbs(c.ShellScratchRoot) {
+		errs = append(errs, fmt.Errorf("--shell-scratch-root %q must be an absolute path", c.ShellScratchRoot))
+	}
+	if c.ShellUIDBase < 0 || c.ShellUIDBase > 1<<31-65536 {
+		errs = append(errs, fmt.Errorf("--shell-uid-base %d must be from 0 to %d", c.ShellUIDBase, 1<<31-65536))
 	}
 	if c.AWSEndpoint != "" {
 		u, err := url.Parse(c.AWSEndpoint)

@@ -43,6 +43,8 @@ func TestValidation(t *testing.T) {
 		"exceeds --token-max":    {"--token-default-ttl", "48h", "--token-max-ttl", "24h"},
 		"use debug, info":        {"--log-level", "loud"},
 		"must look like https:/": {"--external-url", "https://x/path?q=1"},
+		"must be an absolute":    {"--shell-scratch-root", "run/x"},
+		"--shell-uid-base -1":    {"--shell-uid-base", "-1"},
 	}
 	for want, args := range cases {
 		if _, err := parse(t, args, nil); err == nil || !strings.Contains(err.Error(), want) {
@@ -51,6 +53,13 @@ func TestValidation(t *testing.T) {
 	}
 	if _, err := parse(t, nil, map[string]string{"PADDOCK_SESSION_TTL": "soon"}); err == nil || !strings.Contains(err.Error(), "PADDOCK_SESSION_TTL") {
 		t.Errorf("bad env duration: %v", err)
+	}
+}
+
+func TestShellFlags(t *testing.T) {
+	c, err := parse(t, []string{"--shell-scratch-root", "/run/paddock-b"}, map[string]string{"PADDOCK_SHELL_UID_BASE": "1100000000"})
+	if err != nil || c.ShellScratchRoot != "/run/paddock-b" || c.ShellUIDBase != 1100000000 {
+		t.Fatalf("%v %q %d", err, c.ShellScratchRoot, c.ShellUIDBase)
 	}
 }
 

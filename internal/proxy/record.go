@@ -79,8 +79,11 @@ func (w *recordingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	rc := &recordingConn{Conn: c}
 	b64 := &atomic.Bool{}
+	stopped := func(dir string) func(string) {
+		return func(reason string) { w.rec.Marker("recording of the " + dir + " stopped: " + reason) }
+	}
 	// Client to server: masked frames; stdin and resize.
-	rc.up = &wsStream{b64: b64, emit: func(ch int, data []byte) {
+	rc.up = &wsStream{b64: b64, stopped: stopped("input"), emit: func(ch int, data []byte) {
 		switch ch {
 		case chanStdin:
 			w.rec.Input(data)
@@ -91,7 +94,7 @@ func (w *recordingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}}
 	// Server to client: the 101 response, then stdout and stderr.
-	rc.down = &wsStream{head: true, b64: b64, emit: func(ch int, data []byte) {
+	rc.down = &wsStream{head: true, b64: b64, stopped: stopped("output"), emit: func(ch int, data []byte) {
 		if ch == chanStdout || ch == chanStderr {
 			w.rec.Output(data)
 		}

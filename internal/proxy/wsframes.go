@@ -18,27 +18,43 @@ const (
 	chanResize = 4
 )
 
+// maxB64Message bounds a base64 message held to be decoded.
+const maxB64Message = 1 << 20
+
 // wsStream parses one direction of a WebSocket connection carrying a
 // Kubernetes channel protocol and hands each message's payload, with its
 // channel, to emit. Chunks may split frames anywhere. It only observes:
 // the bytes themselves pass through unchanged.
 type wsStream struct {
 	// head is true while reading the HTTP 101 response (server to client).
-	head     bool
-	headBuf  []byte
-	b64      *atomic.Bool // the negotiated protocol is a base64 one
-	hdr      []byte       // frame header being collected
-	left     uint64       // payload bytes left in the frame
-	mask     [4]byte
-	masked   bool
-	maskPos  int
-	control  bool // a ping, pong or close frame: payload skipped
-	fin      bool
-	newMsg   bool // the frame starts a message: its first byte is the channel
-	channel  int
-	payload  []byte // base64 frames are decoded whole
-	emit     func(channel int, data []byte)
+	head    bool
+	headBuf []byte
+	b64     *atomic.Bool // the negotiated protocol is a base64 one
+	hdr     []byte       // frame header being collected
+	left    uint64       // payload bytes left in the frame
+	mask    [4]byte
+	masked  bool
+	maskPos int
+	control bool // a ping, pong or close frame: payload skipped
+	fin     bool
+	newMsg  bool // the frame starts a message: its first byte is the channel
+	channel int
+	payload []byte // base64 frames are decoded whole
+	emit    func(channel int, data []byte)
+	// stopped, when set, hears once why observing stopped.
+	stopped  func(reason string)
 	disabled bool // something did not parse: stop observing
+}
+
+// stop ends observing and says why.
+func (s *wsStream) stop(reason string) {
+	if s.disabled {
+		return
+	}
+	s.disabled = true
+	if s.stopped != nil {
+		s.stopped(reason)
+	}
 }
 
 func (s *wsStream) feed(p []byte) {
@@ -71,7 +87,7 @@ func (s *wsStream) readHead(p []byte) []byte {
 	i := bytes.Index(s.headBuf, []byte("\r\n\r\n"))
 	if i < 0 {
 		if len(s.headBuf) > 64<<10 {
-			s.disabled = true
+			s.stop("the HTTP response head is over 64 KiB")
 		}
 		return nil
 	}
@@ -148,8 +164,8 @@ func (s *wsStream) payloadBytes(p []byte) {
 		data = data[1:]
 	}
 	if s.b64.Load() {
-		if len(s.payload)+len(data) > 1<<20 {
-			s.disabled = true
+		if len(s.payload)+len(data) > maxB64Message {
+			s.stop("a base64 message is over 1 MiB")
 			return
 		}
 		s.payload = append(s.payload, data...)

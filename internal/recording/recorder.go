@@ -20,16 +20,22 @@
 // [DefaultMaxBytes]) of body. The event that would cross the cap is
 // replaced by a marker event ("m", "recording truncated: size limit
 // reached") and the recording is flagged Truncated; later events are
-// dropped. Input is recorded verbatim, secrets typed included: a recording
-// is as sensitive as the audit log and is readable only with audit-read.
+// dropped. Input is recorded verbatim, secrets typed included, except
+// Paddock tokens (pdk_...) and the strings given to [Recorder.Redact], in
+// input and output alike, which become [Redacted] (a token split across
+// writes is held back until it ends): a recording is as sensitive as the
+// audit log and is readable only with audit-read.
 package recording
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -77,8 +83,50 @@ type Recorder struct {
 	buf       []byte
 	size      int64 // body bytes accepted so far (written or buffered)
 	truncated bool
-	partial   map[string][]byte // an incomplete UTF-8 sequence per stream
+	partial   map[string][]byte // an incomplete UTF-8 sequence or token per stream
+	secrets   []string
 	ended     bool
+}
+
+// Redacted replaces a Paddock token in a recording.
+const Redacted = "pdk_[REDACTED]"
+
+// tokenPattern is a Paddock token (auth.TokenPrefix).
+var tokenPattern = regexp.MustCompile(`pdk_[A-Za-z0-9_-]+`)
+
+// tailToken is a token, or its start, ending the text.
+var tailToken = regexp.MustCompile(`pdk_[A-Za-z0-9_-]*$`)
+
+// tokenTail is the length of what may be a token not yet complete at the
+// end of p (0 when none, or when it is too long to be one).
+func tokenTail(p []byte) int {
+	if m := tailToken.FindIndex(p); m != nil && len(p)-m[0] <= 256 {
+		return len(p) - m[0]
+	}
+	for _, pre := range []string{"pdk", "pd", "p"} {
+		if bytes.HasSuffix(p, []byte(pre)) {
+			return len(pre)
+		}
+	}
+	return 0
+}
+
+// Redact replaces secret (the session's own token, say) wherever it is
+// recorded from now on.
+func (r *Recorder) Redact(secret string) {
+	if secret == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = append(r.secrets, secret)
+}
+
+func (r *Recorder) redact(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, Redacted)
+	}
+	return tokenPattern.ReplaceAllLiteralString(s, Redacted)
 }
 
 // Start creates the recording's row (meta's ID, StartedAt and Kind are
@@ -161,11 +209,27 @@ func (r *Recorder) event(code string, p []byte) {
 	r.mu.Lock()
 	data := append(r.partial[code], p...)
 	cut := incompleteTail(data)
+	if cut == 0 {
+		cut = tokenTail(data)
+	}
 	r.partial[code] = append([]byte(nil), data[len(data)-cut:]...)
-	data = data[:len(data)-cut]
+	text := r.redact(string(data[:len(data)-cut]))
 	r.mu.Unlock()
-	if len(data) > 0 {
-		r.add(code, string(data))
+	if len(text) > 0 {
+		r.add(code, text)
+	}
+}
+
+// flushHeld records what event held back, at the end.
+func (r *Recorder) flushHeld() {
+	for _, code := range []string{"i", "o"} {
+		r.mu.Lock()
+		text := r.redact(string(r.partial[code]))
+		delete(r.partial, code)
+		r.mu.Unlock()
+		if text != "" {
+			r.add(code, text)
+		}
 	}
 }
 
@@ -256,6 +320,7 @@ func (r *Recorder) append(seq int, chunk []byte) error {
 
 // Close writes what is buffered and the end time. It is idempotent.
 func (r *Recorder) Close() error {
+	r.flushHeld()
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()

@@ -122,3 +122,45 @@ func TestRecorderTruncates(t *testing.T) {
 		t.Errorf("header %v, last event %v", h, last)
 	}
 }
+
+// A Paddock token printed or typed (kubectl config view --raw) is not
+// stored, even split across writes or typed a key at a time.
+func TestRecorderRedactsTokens(t *testing.T) {
+	st := openStore(t)
+	r, err := recording.Start(t.Context(), st, model.Recording{Username: "alice", ClusterName: "lab"}, recording.Limits{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, other := "pdk_Own-Session_token0123456789", "pdk_another_token-XYZ"
+	r.Redact(own)
+	r.Output([]byte("token: " + own[:9]))
+	r.Output([]byte(own[9:] + "\r\nuser: x\r\npd"))
+	r.Output([]byte("k_" + other[4:] + " and pdk_[x] and pad\r\n"))
+	for _, c := range other {
+		r.Input([]byte(string(c)))
+	}
+	r.Input([]byte("\r"))
+	r.Output([]byte("last " + own[:6])) // the session ends within a token
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := st.RecordingBody(t.Context(), r.ID())
+	_, evs := events(t, body)
+	var out, in string
+	for _, ev := range evs {
+		if ev[1] == "o" {
+			out += ev[2].(string)
+		} else if ev[1] == "i" {
+			in += ev[2].(string)
+		}
+	}
+	for _, secret := range []string{own, other, own[4:12], other[4:12]} {
+		if strings.Contains(string(body), secret) {
+			t.Errorf("the recording holds %q:\n%s", secret, body)
+		}
+	}
+	wantOut := "token: " + recording.Redacted + "\r\nuser: x\r\n" + recording.Redacted + " and pdk_[x] and pad\r\nlast " + recording.Redacted
+	if out != wantOut || in != recording.Redacted+"\r" {
+		t.Errorf("output %q\ninput %q", out, in)
+	}
+}

@@ -22,8 +22,11 @@ type Config struct {
 	// empty).
 	Bwrap, Setpriv, Prlimit string
 	// ScratchRoot holds one private folder per session (default
-	// $TMPDIR/paddock-shell). It must not be inside a folder the sandbox
-	// user cannot traverse, such as the server's data dir.
+	// /run/paddock-shell as root, else $TMPDIR/paddock-shell-<uid>). It is
+	// created 0711; an existing one must be a real folder owned by the
+	// server's user and writable by no one else. Stale session folders in
+	// it are deleted at start: two servers on one host need their own. It
+	// must not be inside a folder the sandbox user cannot traverse.
 	ScratchRoot string
 	// UIDBase and UIDCount are the host uids sandboxes run as, one per
 	// running session (default 1,000,000,000 and 65,536) when the server
@@ -36,9 +39,20 @@ type Config struct {
 	// certificate covers (required); CAPEM the CA kubectl trusts.
 	ServerName string
 	CAPEM      []byte
-	// MaxFileBytes bounds each file a command writes (1 GiB); MaxScratch
-	// the scratch folder after a command (2 GiB: above it, it is emptied).
+	// MaxScratch bounds the scratch folder (512 MiB): a command is killed
+	// when it grows past it (checked twice a second), and it is emptied
+	// after. MaxFileBytes bounds each file a command writes (MaxScratch);
+	// MaxFiles the files in the folder (10,000).
 	MaxFileBytes, MaxScratch int64
+	MaxFiles                 int
+	// Limits bound the processes of each session (memory 512 MiB, 128
+	// processes and threads, 1 core) in a cgroup under CgroupRoot
+	// (default /sys/fs/cgroup, v2 or v1; "none": do not use cgroups).
+	Limits     Limits
+	CgroupRoot string
+	// MaxSessions and MaxPerUser cap the open sessions, in all and per
+	// Spec.User (32 and 3).
+	MaxSessions, MaxPerUser int
 	// Idle ends a session without input or output for this long (15 min).
 	Idle time.Duration
 }
@@ -48,12 +62,17 @@ const (
 	DefaultUIDBase  = 1_000_000_000
 	DefaultUIDCount = 65536
 	DefaultIdle     = 15 * time.Minute
+	// DefaultRootScratch is the scratch root of a server running as root.
+	DefaultRootScratch = "/run/paddock-shell"
 	// SandboxPort is where kubectl finds the relay inside the sandbox.
 	SandboxPort = 6443
 )
 
 // ErrUnavailable wraps every reason the shell cannot run here.
 var ErrUnavailable = errors.New("the browser shell is not available on this server")
+
+// ErrTooMany refuses a session past Config.MaxSessions or MaxPerUser.
+var ErrTooMany = errors.New("too many shells open")
 
 func (c *Config) fill() {
 	look := func(p *string, name string) {
@@ -65,7 +84,13 @@ func (c *Config) fill() {
 	look(&c.Setpriv, "setpriv")
 	look(&c.Prlimit, "prlimit")
 	if c.ScratchRoot == "" {
-		c.ScratchRoot = filepath.Join(os.TempDir(), "paddock-shell")
+		c.ScratchRoot = DefaultRootScratch
+		if os.Geteuid() != 0 {
+			c.ScratchRoot = filepath.Join(os.TempDir(), fmt.Sprintf("paddock-shell-%d", os.Geteuid()))
+		}
+	}
+	if c.CgroupRoot == "" {
+		c.CgroupRoot = "/sys/fs/cgroup"
 	}
 	if c.UIDBase <= 0 {
 		c.UIDBase = DefaultUIDBase
@@ -73,11 +98,28 @@ func (c *Config) fill() {
 	if c.UIDCount <= 0 {
 		c.UIDCount = DefaultUIDCount
 	}
-	if c.MaxFileBytes <= 0 {
-		c.MaxFileBytes = 1 << 30
-	}
 	if c.MaxScratch <= 0 {
-		c.MaxScratch = 2 << 30
+		c.MaxScratch = 512 << 20
+	}
+	if c.MaxFileBytes <= 0 {
+		c.MaxFileBytes = c.MaxScratch
+	}
+	if c.MaxFiles <= 0 {
+		c.MaxFiles = 10000
+	}
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def(&c.MaxSessions, 32)
+	def(&c.MaxPerUser, 3)
+	def(&c.Limits.Pids, 128)
+	if c.Limits.Memory <= 0 {
+		c.Limits.Memory = 512 << 20
+	}
+	if c.Limits.CPU <= 0 {
+		c.Limits.CPU = 1
 	}
 	if c.Idle <= 0 {
 		c.Idle = DefaultIdle

@@ -7,6 +7,10 @@
 //
 // Containment, per command (see [Session.bwrapArgs] and [Session.command]):
 //
+//   - Each session has a cgroup (v2 or v1, see cgroup.go) bounding memory,
+//     processes and CPU; the sandbox joins it before its command runs.
+//     Without one, prlimit bounds processes and address space lower.
+//     kubectl's exec credential plugins are denied by a read-only kuberc.
 //   - prlimit bounds file size, processes and core dumps; when the server
 //     runs as root, setpriv drops to a uid of the session's own (one per
 //     running session from Config.UIDBase), with no groups, no capabilities
@@ -32,7 +36,10 @@
 //     sees the user, through the same proxy and authorization as their own
 //     kubectl.
 //
-// The scratch folder (<ScratchRoot>/<random>/home, 0700, owned by the
+// The scratch folder (<ScratchRoot>/s-<random>/home, 0700, owned by the
 // session uid) persists across the session's commands and is deleted with
-// the session; it is emptied when it grows past Config.MaxScratch.
+// the session; a command is killed and the folder emptied when it grows
+// past Config.MaxScratch or MaxFiles. The scratch root must be the
+// server's own and private (see openScratchRoot). Sessions are capped per
+// user and in all (Config.MaxPerUser, MaxSessions).
 package shell

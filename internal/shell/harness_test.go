@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -151,13 +150,6 @@ func (tm *term) waitFrom(from int, want string, within time.Duration) string {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func fileUID(st os.FileInfo) int {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return int(s.Uid)
-	}
-	return -1
 }
 
 // scratchRoot is a folder the sandbox uids can traverse to (t.TempDir's

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,7 +25,11 @@ const (
 	sandboxHome       = "/home/paddock"
 	sandboxKubeconfig = "/etc/paddock/kubeconfig"
 	sandboxCA         = "/etc/ssl/certs/ca-certificates.crt"
+	sandboxKuberc     = "/etc/paddock/kuberc"
 )
+
+// maxTmp bounds the sandbox's /tmp (a tmpfs: it takes memory).
+const maxTmp = 64 << 20
 
 // Size is a terminal size.
 type Size struct{ Cols, Rows int }
@@ -37,7 +42,17 @@ type proc struct {
 	ln   net.Listener
 	done chan struct{} // closed when the command has exited
 	err  error         // its exit, once done
+
+	in     chan []byte  // input for the terminal, written by writeInput
+	queued atomic.Int64 // bytes in in
 }
+
+// inputQueue bounds the input waiting for a command that does not read
+// it (chunks; inputBytes in all).
+const (
+	inputQueue = 256
+	inputBytes = 256 << 10
+)
 
 // bwrapArgs is the sandbox of one command: a new namespace of every kind
 // (user, mount, pid, network, ipc, uts, cgroup), no capabilities, no
@@ -54,11 +69,13 @@ func (s *Session) bwrapArgs(bin string, args []string) []string {
 	a = append(a,
 		"--ro-bind", filepath.Join(s.dir, "ca.crt"), sandboxCA,
 		"--ro-bind", filepath.Join(s.dir, "kubeconfig"), sandboxKubeconfig,
+		"--ro-bind", filepath.Join(s.dir, "kuberc"), sandboxKuberc,
 		"--bind", s.home, sandboxHome,
-		"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+		"--proc", "/proc", "--dev", "/dev", "--size", strconv.Itoa(maxTmp), "--tmpfs", "/tmp",
 		"--remount-ro", "/",
 		"--clearenv", "--setenv", "HOME", sandboxHome, "--setenv", "PATH", "/usr/bin",
-		"--setenv", "KUBECONFIG", sandboxKubeconfig, "--setenv", "TERM", "xterm-256color", "--setenv", "LANG", "C.UTF-8",
+		"--setenv", "KUBECONFIG", sandboxKubeconfig, "--setenv", "KUBERC", sandboxKuberc,
+		"--setenv", "TERM", "xterm-256color", "--setenv", "LANG", "C.UTF-8",
 		"--chdir", sandboxHome,
 		"--info-fd", "3", "--block-fd", "4",
 		"--", "/usr/bin/"+bin)
@@ -67,10 +84,21 @@ func (s *Session) bwrapArgs(bin string, args []string) []string {
 
 // command wraps bwrap in the resource limits (prlimit) and, when the
 // server runs as root, the drop to the session's own unprivileged uid
-// (setpriv): root running bwrap would still be uid 0 on the host.
+// (setpriv): root running bwrap would still be uid 0 on the host. Without
+// a cgroup (Runner.Warning) the process limits are lower and each
+// process's address space is bounded too.
 func (s *Session) command(bin string, args []string) *exec.Cmd {
 	c := s.cfg
-	argv := []string{c.Prlimit, "--fsize=" + strconv.FormatInt(c.MaxFileBytes, 10), "--core=0", "--nproc=512", "--", c.Setpriv}
+	argv := []string{c.Prlimit, "--fsize=" + strconv.FormatInt(c.MaxFileBytes, 10), "--core=0"}
+	switch {
+	case s.cg != nil:
+		argv = append(argv, "--nproc=512")
+	case s.uid >= 0: // RLIMIT_NPROC counts the uid's tasks: the session's only
+		argv = append(argv, "--nproc=64", "--as="+strconv.FormatInt(2*c.Limits.Memory, 10))
+	default:
+		argv = append(argv, "--nproc=512", "--as="+strconv.FormatInt(2*c.Limits.Memory, 10))
+	}
+	argv = append(argv, "--", c.Setpriv)
 	if s.uid >= 0 {
 		id := strconv.Itoa(s.uid)
 		argv = append(argv, "--reuid", id, "--regid", id, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all")
@@ -129,7 +157,10 @@ func (s *Session) start(bin string, args []string, sz Size) (*proc, error) {
 		}
 		close(p.done)
 	}()
-	if p.pid, err = childPid(infoR); err == nil {
+	if p.pid, err = childPid(infoR); err == nil && s.cg != nil {
+		err = s.cg.add(p.pid) // before it runs: all it starts is bounded
+	}
+	if err == nil {
 		p.ln, err = listenIn(p.pid, net.JoinHostPort("127.0.0.1", strconv.Itoa(SandboxPort)))
 	}
 	if err != nil {
@@ -140,6 +171,8 @@ func (s *Session) start(bin string, args []string, sz Size) (*proc, error) {
 		return nil, fmt.Errorf("setting up the sandbox: %w %s", err, strings.TrimSpace(string(out)))
 	}
 	go relay(p.ln, s.cfg.Relay)
+	p.in = make(chan []byte, inputQueue)
+	go p.writeInput()
 	_, _ = blockW.Write([]byte{1}) // the command may run now
 	return p, nil
 }
@@ -197,18 +230,46 @@ func (p *proc) resize(sz Size) {
 	p.signal(syscall.SIGWINCH)
 }
 
-// input writes typed bytes to the terminal. When the command has not
-// turned signal keys off (raw mode), ^C and ^\ also send SIGINT and
-// SIGQUIT to the sandbox's processes, as the kernel would to a terminal's
-// foreground process group.
-func (p *proc) input(b []byte) {
-	_, _ = p.pty.Write(b)
+// input queues typed bytes for the terminal; false means they were
+// dropped, the queue being full (the command does not read its input).
+// When the command has not turned signal keys off (raw mode), ^C and ^\
+// also send SIGINT and SIGQUIT to the sandbox's processes at once, as the
+// kernel would to a terminal's foreground process group.
+func (p *proc) input(b []byte) bool {
+	queued := false
+	if p.queued.Add(int64(len(b))) <= inputBytes {
+		select {
+		case p.in <- b:
+			queued = true
+		default:
+		}
+	}
+	if !queued {
+		p.queued.Add(-int64(len(b)))
+	}
 	for _, k := range []struct {
 		key byte
 		sig syscall.Signal
 	}{{0x03, syscall.SIGINT}, {0x1c, syscall.SIGQUIT}} {
 		if bytes.IndexByte(b, k.key) >= 0 && p.signalKeys() {
 			p.signal(k.sig)
+		}
+	}
+	return queued
+}
+
+// writeInput writes the queued input to the terminal, until the command
+// has exited or the terminal is closed (which ends a blocked write).
+func (p *proc) writeInput() {
+	for {
+		select {
+		case b := <-p.in:
+			p.queued.Add(-int64(len(b)))
+			if _, err := p.pty.Write(b); err != nil {
+				return
+			}
+		case <-p.done:
+			return
 		}
 	}
 }

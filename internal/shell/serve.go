@@ -36,9 +36,14 @@ type serveState struct {
 
 // running is a command and the copy of its output.
 type running struct {
-	p      *proc
-	copied chan struct{}
+	p       *proc
+	copied  chan struct{}
+	dropped bool        // input was dropped (said once)
+	full    atomic.Bool // killed for filling the scratch folder
 }
+
+// scratchCheck is how often a running command's scratch folder is sized.
+var scratchCheck = 500 * time.Millisecond
 
 // Serve runs the session's front end: a prompt, a line editor, and each
 // accepted line run as one sandboxed command whose terminal is the user's
@@ -66,7 +71,10 @@ func (s *Session) Serve(ctx context.Context, t IO, size Size) error {
 			}
 			st.out.touch()
 			if st.run != nil {
-				st.run.p.input(b)
+				if !st.run.p.input(b) && !st.run.dropped {
+					st.run.dropped = true
+					st.out.WriteString("\r\npaddock: input dropped: the command is not reading it\r\n")
+				}
 				continue
 			}
 			if st.input(b) {
@@ -141,6 +149,15 @@ func (st *serveState) execute(line string) bool {
 	st.ed.hpos = len(st.s.history)
 	switch words[0] {
 	case "kubectl", "k":
+		for _, w := range words[1:] {
+			if w == "--" {
+				break
+			}
+			if w == "--kuberc" || strings.HasPrefix(w, "--kuberc=") {
+				st.out.WriteString("paddock: --kuberc is not allowed here\r\n")
+				return false
+			}
+		}
 		st.start("kubectl", words[1:])
 	case "helm":
 		if !st.s.r.HasHelm() {
@@ -174,6 +191,26 @@ func (st *serveState) start(bin string, args []string) {
 		_, _ = io.Copy(st.out, p.pty) // ends with EIO once the sandbox is gone
 		<-p.done
 	}()
+	go st.s.watchScratch(r)
+}
+
+// watchScratch kills the command when the scratch folder grows past its
+// bounds (Config.MaxScratch, MaxFiles).
+func (s *Session) watchScratch(r *running) {
+	t := time.NewTicker(scratchCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.p.done:
+			return
+		case <-t.C:
+			if s.scratchFull() {
+				r.full.Store(true)
+				r.p.kill()
+				return
+			}
+		}
+	}
 }
 
 // finish reports how the command ended and checks the scratch folder.
@@ -187,10 +224,10 @@ func (st *serveState) finish() {
 	if text := exitText(r.p.err); strings.HasPrefix(text, "terminated") {
 		st.out.WriteString("[" + text + "]\r\n")
 	}
-	if st.s.scratchSize() > st.s.cfg.MaxScratch {
+	if r.full.Load() || st.s.scratchFull() {
 		st.s.emptyScratch()
-		st.out.WriteString(fmt.Sprintf("paddock: your files took more than %d MiB; the home folder was emptied\r\n",
-			st.s.cfg.MaxScratch>>20))
+		st.out.WriteString(fmt.Sprintf("paddock: your files took more than %d MiB or %d entries; the command was stopped and the home folder emptied\r\n",
+			st.s.cfg.MaxScratch>>20, st.s.cfg.MaxFiles))
 	}
 	st.out.WriteString(st.ed.prompt)
 }

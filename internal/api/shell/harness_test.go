@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,16 @@ func startServer(t *testing.T) *server {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Listen, cfg.DataDir, cfg.BootstrapPassword = "127.0.0.1:0", t.TempDir(), adminPassword
+	// A scratch root of its own (the default, /run/paddock-shell, would be
+	// swept by, and sweep, other servers on this host).
+	cfg.ShellScratchRoot = filepath.Join(t.TempDir(), "scratch")
+	if err := os.Chmod(filepath.Dir(cfg.ShellScratchRoot), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(filepath.Dir(cfg.ShellScratchRoot)), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ShellUIDBase = 1_200_000_000
 	var err error
 	if cfg.ShellKubectl, err = localcluster.LookPath("", "kubectl"); err != nil {
 		t.Fatal(err)

@@ -75,7 +75,10 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, p *auth.Principal, c
 	}
 	s.tok = tok
 	s.ctx, s.cancel = context.WithDeadline(r.Context(), tok.ExpiresAt)
-	if s.sess, err = a.Runner.Open(sh.Spec{ClusterID: c.ID, ClusterName: c.Name, Token: secret}); err != nil {
+	if s.sess, err = a.Runner.Open(sh.Spec{ClusterID: c.ID, ClusterName: c.Name, Token: secret, User: p.User.ID}); err != nil {
+		if errors.Is(err, sh.ErrTooMany) {
+			return nil, httpx.Errorf(http.StatusTooManyRequests, "too_many_shells", "%s", err.Error())
+		}
 		return nil, httpx.Errorf(http.StatusServiceUnavailable, "shell_unavailable", "%s", err.Error())
 	}
 	s.rec, err = recording.Start(r.Context(), a.Store, model.Recording{Kind: model.RecordingShell, UserID: p.User.ID,
@@ -83,6 +86,7 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, p *auth.Principal, c
 	if err != nil {
 		return nil, err
 	}
+	s.rec.Redact(secret) // were the user to print it (kubectl config view --raw)
 	// The Origin was checked against the external URL (checkOrigin), more
 	// strictly than the library's same-host rule.
 	if s.ws, err = websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}); err != nil {

@@ -75,7 +75,7 @@ func (a *API) Routes() []rest.Route {
 			Summary: "Open a kubectl shell on the cluster (WebSocket; see the shell package for the protocol)",
 			Query: []rest.Param{{Name: "cols", Type: "integer", Description: "terminal columns (default 80)"},
 				{Name: "rows", Type: "integer", Description: "terminal rows (default 24)"}},
-			Errors: []int{http.StatusServiceUnavailable}, Handler: a.open},
+			Errors: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable}, Handler: a.open},
 	}, a.recordingRoutes()...)
 }
 

@@ -31,6 +31,7 @@ func TestBrowserShell(t *testing.T) {
 	s.must("POST", "/v1/bindings", s.admin, map[string]any{"subject": map[string]any{"kind": "User", "name": "alice"},
 		"roleTemplate": "cluster-viewer", "cluster": c.ID}, 201, nil)
 	aliceTok, bobTok := s.login("alice", "alice-password-1"), s.login("bob", "bob-password-12")
+	var aliceShellToken string // printed in alice's shell
 
 	t.Run("Handshake", func(t *testing.T) {
 		// No credential: 401. A cluster bob may not reach does not exist.
@@ -90,6 +91,7 @@ func TestBrowserShell(t *testing.T) {
 		if !strings.HasPrefix(token, "pdk_") {
 			t.Fatalf("session token: %q", token)
 		}
+		aliceShellToken = token
 		// The token reaches the Kubernetes proxy, never Paddock's own API
 		// (where it could mint a longer-lived token).
 		proxied := "/k8s/clusters/" + c.ID + "/api"
@@ -168,6 +170,10 @@ func TestBrowserShell(t *testing.T) {
 				t.Errorf("the recording lacks %s:\n%s", want, rec.Cast)
 			}
 		}
+		// The session's token, printed, is not in the recording.
+		if aliceShellToken == "" || strings.Contains(rec.Cast, aliceShellToken) || !strings.Contains(rec.Cast, `"o","pdk_[REDACTED]`) {
+			t.Errorf("the recording holds the session token %q:\n%s", aliceShellToken, rec.Cast)
+		}
 		// Only audit-read may read recordings.
 		if code := s.status("GET", "/v1/recordings", aliceTok); code != http.StatusForbidden {
 			t.Errorf("alice lists recordings: %d", code)
@@ -181,6 +187,60 @@ func TestBrowserShell(t *testing.T) {
 		s.must("GET", "/v1/audit?action=shell.*&actor=alice", s.admin, nil, 200, &audit)
 		if len(audit.Items) < 2 || audit.Items[0].Action != "shell.end" {
 			t.Errorf("audit: %+v", audit.Items)
+		}
+	})
+
+	t.Run("SessionCap", func(t *testing.T) {
+		var open []*terminal
+		for range 3 {
+			open = append(open, s.open(t, c.ID, bearer(s.admin)))
+		}
+		if _, resp, err := s.dial(c.ID, bearer(s.admin)); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("a 4th shell: %v %v", err, resp)
+		}
+		for _, tm := range open {
+			tm.send("exit\r")
+			tm.closed(10 * time.Second)
+		}
+		tm := s.open(t, c.ID, bearer(s.admin)) // places are given back
+		tm.send("exit\r")
+		tm.closed(10 * time.Second)
+	})
+
+	t.Run("PasteDuringWatch", func(t *testing.T) {
+		tm := s.open(t, c.ID, bearer(s.admin))
+		token := strings.TrimSpace(tm.run("kubectl config view --raw -o jsonpath={.users[0].user.token}"))
+		from := len(tm.output())
+		tm.send("kubectl get ns -w\r")
+		tm.waitFrom(from, "kube-system", 60*time.Second)
+		chunk := strings.Repeat("y", 64<<10)
+		for range 16 { // 1 MiB that kubectl never reads
+			tm.send(chunk)
+		}
+		tm.waitFrom(from, "input dropped", 10*time.Second)
+		tm.c.Close(websocket.StatusNormalClosure, "tab closed")
+		proxied := "/k8s/clusters/" + c.ID + "/api"
+		deadline := time.Now().Add(5 * time.Second)
+		for s.status("GET", proxied, token) != http.StatusUnauthorized {
+			if time.Now().After(deadline) {
+				t.Fatal("the session did not end: its token still works")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		var audit struct {
+			Items []struct {
+				Action string
+				Detail map[string]any
+			}
+		}
+		for deadline = time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			s.must("GET", "/v1/audit?action=shell.*&actor=admin", s.admin, nil, 200, &audit)
+			if len(audit.Items) > 0 && audit.Items[0].Action == "shell.end" && audit.Items[0].Detail["reason"] == "closed" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no shell.end audited: %+v", audit.Items)
+			}
 		}
 	})
 
