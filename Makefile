@@ -24,7 +24,7 @@ run: build toolchain
 ## test: lint, build the UI and the Kubernetes toolchain, run every test
 test: lint ui toolchain test-web test-go test-race
 
-## ui: build the web UI (web/) into internal/ui/dist, embedded by go build
+## ui: build the web UI (web/) into internal/ui/dist/app, embedded by go build
 ui: web/node_modules/.installed
 	cd web && npm run build
 

@@ -2,7 +2,7 @@
 import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
 
-// The built UI goes where the Go binary embeds it (internal/ui/dist).
+// The built UI goes where the Go binary embeds it (internal/ui/dist/app).
 export default defineConfig({
   plugins: [react()],
   base: '/',
