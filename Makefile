@@ -59,6 +59,8 @@ bench:
 	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 20m -run TestKubePaths -v ./test/bench/ | tee -a .cache/bench.txt
 	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 10m -run TestConvergeScale -v ./internal/rbacsync/ | tee -a .cache/bench.txt
 	PADDOCK_BENCH=1 $(GO) test -run '^$$' -bench LoginThousandGroups -benchtime 50x -count 3 ./internal/idp/ldap/ | tee -a .cache/bench.txt
+	$(MAKE) ui
+	PADDOCK_BENCH=1 $(GO) test -count=1 -timeout 20m -run TestUIRenderBench -v ./test/e2e/ | grep -E 'RESULT|created|PASS|FAIL' | tee -a .cache/bench.txt
 
 ## toolchain: build etcd, kube-apiserver, kcm, scheduler, kubectl, kwok into .cache/k8s/bin
 toolchain:
