@@ -91,7 +91,14 @@ func (s *wsStream) readHead(p []byte) []byte {
 		}
 		return nil
 	}
-	for _, line := range strings.Split(string(s.headBuf[:i]), "\r\n") {
+	lines := strings.Split(string(s.headBuf[:i]), "\r\n")
+	if f := strings.Fields(lines[0]); len(f) < 2 || f[1] != "101" {
+		// The cluster (or Paddock's proxy) refused the upgrade: say so in
+		// the recording, which then holds only the outcome.
+		s.stop("the session was refused: " + strings.TrimSpace(lines[0]))
+		return nil
+	}
+	for _, line := range lines[1:] {
 		name, value, _ := strings.Cut(line, ":")
 		if strings.EqualFold(strings.TrimSpace(name), "Sec-WebSocket-Protocol") && strings.Contains(value, "base64") {
 			s.b64.Store(true)

@@ -38,3 +38,15 @@ func TestOversizedBase64FrameLeavesAMarker(t *testing.T) {
 		t.Errorf("stopped %q", stops)
 	}
 }
+
+// An upgrade the cluster refuses leaves its outcome in the recording.
+func TestRefusedUpgradeIsNoted(t *testing.T) {
+	var got, stops []string
+	s := &wsStream{head: true, b64: &atomic.Bool{},
+		emit:    func(ch int, data []byte) { got = append(got, string(data)) },
+		stopped: func(reason string) { stops = append(stops, reason) }}
+	s.feed([]byte("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{\"kind\":\"Status\"}"))
+	if len(got) != 0 || len(stops) != 1 || stops[0] != "the session was refused: HTTP/1.1 403 Forbidden" {
+		t.Fatalf("emitted %q, stopped %q", got, stops)
+	}
+}
