@@ -112,18 +112,8 @@ func ec2DescribeInternetGateways(e *Emulator, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := c.acct
-	for _, id := range ids {
-		if a.igws[id] == nil {
-			return nil, ec2NotFound(id)
-		}
-	}
-	var out []ec2InternetGateway
-	for _, id := range sortedKeys(a.igws) {
-		g := a.igws[id]
-		if len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		ok, err := matchFilters(fs, func(name string) ([]string, bool) {
+	picked, err := selected(a.igws, ids, fs, nil, func(g *internetGateway) (attrFunc, map[string]string) {
+		return func(name string) ([]string, bool) {
 			switch name {
 			case "internet-gateway-id":
 				return []string{g.id}, true
@@ -138,13 +128,14 @@ func ec2DescribeInternetGateways(e *Emulator, c *call) (any, *apiError) {
 				return []string{a.id}, true
 			}
 			return nil, false
-		}, g.tags)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, g.view(a.id))
-		}
+		}, g.tags
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ec2InternetGateway, 0, len(picked))
+	for _, g := range picked {
+		out = append(out, g.view(a.id))
 	}
 	page, next, err := describePage(c, out)
 	if err != nil {
@@ -339,18 +330,8 @@ func ec2DescribeRouteTables(e *Emulator, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := c.acct
-	for _, id := range ids {
-		if a.rtbs[id] == nil {
-			return nil, ec2NotFound(id)
-		}
-	}
-	var out []ec2RouteTable
-	for _, id := range sortedKeys(a.rtbs) {
-		t := a.rtbs[id]
-		if len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		ok, err := matchFilters(fs, func(name string) ([]string, bool) {
+	picked, err := selected(a.rtbs, ids, fs, nil, func(t *routeTable) (attrFunc, map[string]string) {
+		return func(name string) ([]string, bool) {
 			var vals []string
 			switch name {
 			case "route-table-id":
@@ -382,13 +363,14 @@ func ec2DescribeRouteTables(e *Emulator, c *call) (any, *apiError) {
 				return nil, false
 			}
 			return vals, true
-		}, t.tags)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, t.view(a))
-		}
+		}, t.tags
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ec2RouteTable, 0, len(picked))
+	for _, t := range picked {
+		out = append(out, t.view(a))
 	}
 	page, next, err := describePage(c, out)
 	if err != nil {

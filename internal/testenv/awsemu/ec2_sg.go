@@ -154,18 +154,8 @@ func ec2DescribeSecurityGroups(e *Emulator, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := c.acct
-	for _, id := range ids {
-		if a.sgs[id] == nil {
-			return nil, ec2NotFound(id)
-		}
-	}
-	var out []ec2SecurityGroup
-	for _, id := range sortedKeys(a.sgs) {
-		g := a.sgs[id]
-		if (len(ids) > 0 && !slices.Contains(ids, id)) || (len(names) > 0 && !slices.Contains(names, g.name)) {
-			continue
-		}
-		ok, err := matchFilters(fs, func(name string) ([]string, bool) {
+	picked, err := selected(a.sgs, ids, fs, func(g *securityGroup) bool { return len(names) == 0 || slices.Contains(names, g.name) }, func(g *securityGroup) (attrFunc, map[string]string) {
+		return func(name string) ([]string, bool) {
 			switch name {
 			case "group-id":
 				return []string{g.id}, true
@@ -179,13 +169,14 @@ func ec2DescribeSecurityGroups(e *Emulator, c *call) (any, *apiError) {
 				return []string{a.id}, true
 			}
 			return nil, false
-		}, g.tags)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, g.view(e.region, a.id))
-		}
+		}, g.tags
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ec2SecurityGroup, 0, len(picked))
+	for _, g := range picked {
+		out = append(out, g.view(e.region, a.id))
 	}
 	page, next, err := describePage(c, out)
 	if err != nil {

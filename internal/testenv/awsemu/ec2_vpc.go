@@ -96,18 +96,8 @@ func ec2DescribeVpcs(e *Emulator, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := c.acct
-	for _, id := range ids {
-		if a.vpcs[id] == nil {
-			return nil, ec2NotFound(id)
-		}
-	}
-	var out []ec2Vpc
-	for _, id := range sortedKeys(a.vpcs) {
-		v := a.vpcs[id]
-		if len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		ok, err := matchFilters(fs, func(name string) ([]string, bool) {
+	picked, err := selected(a.vpcs, ids, fs, nil, func(v *vpc) (attrFunc, map[string]string) {
+		return func(name string) ([]string, bool) {
 			switch name {
 			case "vpc-id":
 				return []string{v.id}, true
@@ -121,13 +111,14 @@ func ec2DescribeVpcs(e *Emulator, c *call) (any, *apiError) {
 				return []string{a.id}, true
 			}
 			return nil, false
-		}, v.tags)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, v.view(a.id))
-		}
+		}, v.tags
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ec2Vpc, 0, len(picked))
+	for _, v := range picked {
+		out = append(out, v.view(a.id))
 	}
 	page, next, err := describePage(c, out)
 	if err != nil {
@@ -310,18 +301,8 @@ func ec2DescribeSubnets(e *Emulator, c *call) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := c.acct
-	for _, id := range ids {
-		if a.subnets[id] == nil {
-			return nil, ec2NotFound(id)
-		}
-	}
-	var out []ec2Subnet
-	for _, id := range sortedKeys(a.subnets) {
-		s := a.subnets[id]
-		if len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		ok, err := matchFilters(fs, func(name string) ([]string, bool) {
+	picked, err := selected(a.subnets, ids, fs, nil, func(s *subnet) (attrFunc, map[string]string) {
+		return func(name string) ([]string, bool) {
 			switch name {
 			case "subnet-id":
 				return []string{s.id}, true
@@ -343,13 +324,14 @@ func ec2DescribeSubnets(e *Emulator, c *call) (any, *apiError) {
 				return []string{a.id}, true
 			}
 			return nil, false
-		}, s.tags)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, s.view(e.region, a.id))
-		}
+		}, s.tags
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ec2Subnet, 0, len(picked))
+	for _, s := range picked {
+		out = append(out, s.view(e.region, a.id))
 	}
 	page, next, err := describePage(c, out)
 	if err != nil {

@@ -184,3 +184,31 @@ func writeJSONResult(w http.ResponseWriter, action, requestID string, v any) {
 	w.WriteHeader(http.StatusOK)
 	w.Write(data)
 }
+
+// selected returns, in id order, the resources of m a Describe call asks
+// for: every id named must exist; with ids only those are kept, then those
+// keep accepts (nil: all) and that pass the filters (attrs gives a
+// resource's filterable attributes and its tags).
+func selected[R any](m map[string]R, ids []string, fs []filter, keep func(R) bool, attrs func(R) (attrFunc, map[string]string)) ([]R, *apiError) {
+	for _, id := range ids {
+		if _, ok := m[id]; !ok {
+			return nil, ec2NotFound(id)
+		}
+	}
+	var out []R
+	for _, id := range sortedKeys(m) {
+		r := m[id]
+		if (len(ids) > 0 && !slices.Contains(ids, id)) || (keep != nil && !keep(r)) {
+			continue
+		}
+		attr, tags := attrs(r)
+		ok, err := matchFilters(fs, attr, tags)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
